@@ -692,6 +692,7 @@ def _read_article(r: _Reader, raw: object, where: str) -> _PendingArticle:
         )
         for name in ("always", "minor", "serious")
     }
+    # With a severity both cases must say something; without one, no case may be split.
     if requires_severity:
         if not groups["minor"] or not (groups["serious"] or escalates_to):
             raise r.fail(where, "an article with severity needs minor and serious consequences")
@@ -713,13 +714,17 @@ def _read_article(r: _Reader, raw: object, where: str) -> _PendingArticle:
     consequence_text_zh = r.text(obj, "consequence_text_zh", where)
 
     raw_clauses = r.list_(r.field(obj, "clauses", where), f"{where}.clauses")
-    if not raw_clauses:
-        raise r.fail(f"{where}.clauses", "an article has at least one clause")
+    # The regulation's items run (一)…(八); 99 bounds the Chinese numerals the checks below spell.
+    if not 1 <= len(raw_clauses) <= 99:
+        raise r.fail(f"{where}.clauses", f"an article has 1 to 99 clauses, not {len(raw_clauses)}")
+    if (lead_in_zh is None) != (lead_in_en is None):
+        raise r.fail(where, "lead_in_zh and lead_in_en come together")
     clauses = []
     for i, raw_clause in enumerate(raw_clauses):
         cw = f"{where}.clauses[{i}]"
         cobj = r.obj(raw_clause, cw)
         item = r.opt_int(cobj, "number", cw)
+        # An article without items (art. 10) is one clause keyed by the article number alone.
         if len(raw_clauses) == 1 and item is None:
             expected_key = str(number)
             if lead_in_zh is not None:
@@ -732,6 +737,7 @@ def _read_article(r: _Reader, raw: object, where: str) -> _PendingArticle:
             expected_key = f"{number}.{item}"
             if lead_in_zh is None:
                 raise r.fail(f"{where}.lead_in_zh", "an article with items needs its lead-in")
+        # The key is stored as well as derived so that a hand edit that renumbers one is caught.
         key = r.text(cobj, "key", cw)
         if key != expected_key:
             raise r.fail(f"{cw}.key", f"expected {expected_key!r}, found {key!r}")
@@ -739,6 +745,7 @@ def _read_article(r: _Reader, raw: object, where: str) -> _PendingArticle:
         if Requirement.severity in extra:
             raise r.fail(f"{cw}.requirements", "severity follows from the article's requires_severity")
         text_zh = r.text(cobj, "text_zh", cw)
+        # The verbatim text keeps its "(一)" marker; it must agree with the item number.
         if item is not None and not text_zh.startswith(f"({chinese_numeral(item)})"):
             raise r.fail(f"{cw}.text_zh", f"item {item} should start with ({chinese_numeral(item)})")
         clauses.append(

@@ -521,6 +521,10 @@ def _delete_text(data: dict[str, Any]) -> None:
     del _art(data, 9)["clauses"][0]["text_zh"]
 
 
+def _lead_in_on_10(data: dict[str, Any]) -> None:
+    _art(data, 10).update(lead_in_zh="工作人员违反保密规定", lead_in_en="Staff who breach confidentiality")
+
+
 def _ban(data: dict[str, Any]) -> dict[str, Any]:
     ban = _art(data, 6)["consequences"]["always"][1]
     assert isinstance(ban, dict)
@@ -575,6 +579,13 @@ BAD_FILES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("article as bool", _set(_article(5), "article", True), "expected an integer, found True"),
     ("format 2", _set(lambda d: d, "format", 2), "this examsite reads format 1"),
     ("no version", lambda d: d.pop("catalogue_version"), "missing field 'catalogue_version'"),
+    (
+        "lead-in without gloss",
+        _set(_article(6), "lead_in_en", None),
+        "lead_in_zh and lead_in_en come together",
+    ),
+    ("no clauses", _set(_article(8), "clauses", []), "an article has 1 to 99 clauses, not 0"),
+    ("lead-in on art. 10", _lead_in_on_10, "an article without items has no lead-in"),
     (
         "unknown authority",
         _set(lambda d: _art(d, 17 - 3)["procedures"][0], "determined_by", "court"),

@@ -1,0 +1,177 @@
+"""The main window: menus, toolbar, status bar and the pages of the exam-room workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from examsite import __version__, audit
+from examsite.errors import ExamsiteError, NotFound
+from examsite.gui.forms.ui_main_window import Ui_MainWindow
+from examsite.gui.i18n import Translations, save_language
+from examsite.gui.qt import QActionGroup, QCloseEvent, QEvent, QLabel, QMainWindow, QMessageBox, QSettings
+from examsite.gui.taskman import StoreOp, TaskManager
+from examsite.sites.setup import current_site
+
+if TYPE_CHECKING:
+    from examsite.cli.context import CliContext
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the overview page shows, loaded on the store worker."""
+
+    institution: str
+    site: str
+    rooms: list[str]
+    audit_entries: int
+    audit_problems: int
+
+
+def load_overview(session: Session) -> Overview | None:
+    try:
+        site = current_site(session)
+    except NotFound:
+        site = None
+    report = audit.verify(session)
+    if site is None:
+        return Overview("", "", [], report.entries, len(report.problems))
+    return Overview(
+        institution=f"{site.institution.name} ({site.institution.code})",
+        site=f"{site.name} ({site.code})",
+        rooms=[room.name for room in site.rooms],
+        audit_entries=report.entries,
+        audit_problems=len(report.problems),
+    )
+
+
+class MainWindow(QMainWindow):
+    """The exam-room window."""
+
+    def __init__(self, ctx: CliContext, translations: Translations, settings: QSettings, offer_demo: bool = True):
+        super().__init__()
+        self.ctx = ctx
+        self.store = ctx.store
+        self.translations = translations
+        self.settings = settings
+        self.offer_demo = offer_demo
+        self.taskman = TaskManager(self)
+        self.overview: Overview | None = None
+        self.ui = Ui_MainWindow()
+        self.ui.setupUi(self)
+        self._status_store = QLabel()
+        self.statusBar().addPermanentWidget(self._status_store)
+        self._language_group = QActionGroup(self)
+        for action in (self.ui.actionLanguageChinese, self.ui.actionLanguageEnglish):
+            self._language_group.addAction(action)
+        self._connect()
+        self._sync_language_actions()
+        self._retranslate_dynamic()
+        self.refresh()
+
+    # -- wiring -------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        self.ui.actionQuit.triggered.connect(self.close)
+        self.ui.actionAbout.triggered.connect(self._on_about_triggered)
+        self.ui.actionVerifyAudit.triggered.connect(self._on_verify_audit_triggered)
+        self.ui.actionOverview.triggered.connect(lambda: self.ui.pages.setCurrentWidget(self.ui.homePage))
+        self.ui.actionLanguageChinese.triggered.connect(lambda: self.set_language("zh_CN"))
+        self.ui.actionLanguageEnglish.triggered.connect(lambda: self.set_language("en"))
+        self.ui.actionSetUpSite.triggered.connect(self._on_set_up_site_triggered)
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface language now and remember it."""
+        self.translations.apply(language)
+        save_language(self.settings, language)
+        self._sync_language_actions()
+
+    def _sync_language_actions(self) -> None:
+        chinese = self.translations.language == "zh_CN"
+        self.ui.actionLanguageChinese.setChecked(chinese)
+        self.ui.actionLanguageEnglish.setChecked(not chinese)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.ui.retranslateUi(self)
+            self._retranslate_dynamic()
+        super().changeEvent(event)
+
+    def _retranslate_dynamic(self) -> None:
+        self._status_store.setText(self.tr("Database: %1").replace("%1", self.store.url))
+        self.ui.storeValue.setText(self.store.url)
+        self._show_overview()
+
+    # -- data ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the overview on the store worker."""
+        StoreOp(self.store, load_overview).success(self._on_overview_loaded).failure(self._on_store_failed).run(
+            self.taskman
+        )
+
+    def _on_overview_loaded(self, overview: Overview) -> None:
+        self.overview = overview
+        self._show_overview()
+
+    def _on_store_failed(self, exc: BaseException) -> None:
+        text = str(exc) if isinstance(exc, ExamsiteError) else self.tr("Unexpected error: %1").replace("%1", repr(exc))
+        self.statusBar().showMessage(text)
+        QMessageBox.warning(self, self.tr("examsite"), text)
+
+    def _show_overview(self) -> None:
+        overview = self.overview
+        if overview is None:
+            return
+        none = self.tr("Not set up yet")
+        self.ui.institutionValue.setText(overview.institution or none)
+        self.ui.siteValue.setText(overview.site or none)
+        self.ui.roomsValue.setText("、".join(overview.rooms) if overview.rooms else none)
+        if overview.audit_problems:
+            text = self.tr("BROKEN: %1 problem(s) in %2 entries — run Help ▸ Verify audit log")
+            text = text.replace("%1", str(overview.audit_problems)).replace("%2", str(overview.audit_entries))
+            state = "alert"
+        else:
+            text = self.tr("Intact, %1 entries").replace("%1", str(overview.audit_entries))
+            state = "ok"
+        self.ui.auditValue.setText(text)
+        self.ui.auditValue.setProperty("state", state)
+        self.ui.auditValue.style().polish(self.ui.auditValue)
+
+    # -- actions ------------------------------------------------------------------------------
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About examsite"),
+            self.tr(
+                "examsite %1\n\nExam-room video surveillance and violation evidence for vocational "
+                "skills assessment under the Hubei 2025 rules (鄂人社发〔2025〕6号)."
+            ).replace("%1", __version__),
+        )
+
+    def _on_verify_audit_triggered(self) -> None:
+        def verify(session: Session) -> audit.AuditReport:
+            return audit.verify(session)
+
+        def done(report: audit.AuditReport) -> None:
+            if report.ok:
+                QMessageBox.information(
+                    self, self.tr("Audit log"), self.tr("The audit log is intact: %1 entries.").replace("%1", str(report.entries))
+                )
+            else:
+                lines = "\n".join(f"#{p.seq} {p.kind}: {p.message}" for p in report.problems[:20])
+                QMessageBox.critical(self, self.tr("Audit log"), self.tr("The audit log was changed:") + "\n" + lines)
+            self.refresh()
+
+        StoreOp(self.store, verify).success(done).failure(self._on_store_failed).run(self.taskman)
+
+    def _on_set_up_site_triggered(self) -> None:
+        from examsite.gui.site_dialog import SiteSetupDialog
+
+        dialog = SiteSetupDialog(self.store, self.taskman, self)
+        dialog.site_saved.connect(lambda _site: self.refresh())
+        dialog.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.taskman.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,88 @@
+"""Work off the GUI thread (Anki ``aqt/taskman.py``, ``aqt/operations``).
+
+Store work runs on one worker thread, in order; the result comes back to the GUI thread through a
+queued signal, so callbacks may touch widgets. Usage::
+
+    StoreOp(store, lambda s: load_overview(s)).success(self._on_overview_loaded).run(taskman)
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from examsite.gui.qt import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _Bridge(QObject):
+    finished = Signal(object, object)  # (callback, future)
+
+
+class TaskManager(QObject):
+    """A single-worker executor for store work whose results are delivered on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._bridge = _Bridge()
+        self._bridge.finished.connect(self._on_finished)
+        self._pending = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Future[Any]], None]) -> None:
+        """Run ``fn`` on the worker; call ``on_done(future)`` on the GUI thread afterwards."""
+        self._pending += 1
+        future = self._executor.submit(fn)
+        future.add_done_callback(lambda fut: self._bridge.finished.emit(on_done, fut))
+
+    def _on_finished(self, callback: Callable[[Future[Any]], None], future: Future[Any]) -> None:
+        self._pending -= 1
+        callback(future)
+
+    def shutdown(self) -> None:
+        """Wait for queued store work to finish (called when the window closes)."""
+        self._executor.shutdown(wait=True)
+
+
+class StoreOp:
+    """One unit of store work: ``fn(session)`` in a transaction, then ``success`` or ``failure``."""
+
+    def __init__(self, store: Any, fn: Callable[[Any], Any]) -> None:
+        self._store = store
+        self._fn = fn
+        self._success: Callable[[Any], None] | None = None
+        self._failure: Callable[[BaseException], None] | None = None
+
+    def success(self, callback: Callable[[Any], None]) -> StoreOp:
+        self._success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> StoreOp:
+        self._failure = callback
+        return self
+
+    def _call(self) -> Any:
+        with self._store.session() as session:
+            return self._fn(session)
+
+    def run(self, taskman: TaskManager) -> None:
+        def done(future: Future[Any]) -> None:
+            exc = future.exception()
+            if exc is None:
+                if self._success is not None:
+                    self._success(future.result())
+                return
+            if self._failure is not None:
+                self._failure(exc)
+            else:
+                log.error("store operation failed:\n%s", "".join(traceback.format_exception(exc)))
+
+        taskman.run(self._call, done)

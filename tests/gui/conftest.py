@@ -1,0 +1,43 @@
+"""GUI fixtures: settings isolated per test, a main window on the test's own store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from examsite.cli.context import CliContext
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """QSettings write to the test's folder, never to the real user's configuration."""
+    from examsite.gui.qt import QSettings
+
+    folder = tmp_path / "settings"
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    qapp.setOrganizationName("examsite")
+    qapp.setApplicationName("examsite")
+    QSettings().clear()
+    yield folder
+
+
+@pytest.fixture
+def cli_context(data_dir: Path) -> Iterator[CliContext]:
+    ctx = CliContext()
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def main_window(qtbot, cli_context: CliContext):  # type: ignore[no-untyped-def]
+    from examsite.gui.app import create_main_window
+
+    window = create_main_window(cli_context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.overview is not None)
+    yield window
+    window.close()

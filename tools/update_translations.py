@@ -1,0 +1,64 @@
+"""Refresh the translation sources from the code and forms, and fill in translations from a JSON file.
+
+    python tools/update_translations.py                      # lupdate: add new strings, keep old ones
+    python tools/update_translations.py --fill zh_CN.json     # then set translations {source: text}
+
+The .ts files in resources/translations are the sources translators edit (Qt Linguist works too);
+the build compiles them to .qm (tools/build_qt.py). tests/gui/test_translations.py rejects a .ts with
+unfinished messages or placeholders that differ from the source (Electrum ``i18n.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TS_FILES = sorted((ROOT / "resources" / "translations").glob("*.ts"))
+LANGUAGES = ("zh_CN",)
+
+
+def lupdate() -> None:
+    sources = [str(p) for p in sorted((ROOT / "ui").glob("*.ui"))]
+    sources += [str(p) for p in sorted((ROOT / "examsite" / "gui").rglob("*.py")) if "forms" not in p.parts]
+    tool = Path(sys.executable).parent / "pyside6-lupdate"
+    for lang in LANGUAGES:
+        target = ROOT / "resources" / "translations" / f"examsite_{lang}.ts"
+        subprocess.run([str(tool), "-no-obsolete", "-locations", "none", *sources, "-ts", str(target)], check=True)
+
+
+def fill(mapping_file: Path, lang: str = "zh_CN") -> int:
+    mapping = json.loads(mapping_file.read_text(encoding="utf-8"))
+    target = ROOT / "resources" / "translations" / f"examsite_{lang}.ts"
+    tree = ET.parse(target)
+    filled = 0
+    for message in tree.getroot().iter("message"):
+        source = message.findtext("source")
+        translation = message.find("translation")
+        if source in mapping and translation is not None:
+            translation.text = mapping[source]
+            translation.attrib.pop("type", None)
+            filled += 1
+    ET.indent(tree)
+    tree.write(target, encoding="utf-8", xml_declaration=True)
+    return filled
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fill", type=Path)
+    parser.add_argument("--no-lupdate", action="store_true")
+    args = parser.parse_args()
+    if not args.no_lupdate:
+        lupdate()
+    if args.fill:
+        print(f"filled {fill(args.fill)} translations")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -253,6 +253,7 @@ class WorkdayCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """True if ``day`` is a working day: overrides first, then the package; never a guess."""
+        _require_date(day)
         # A partial notice for an uncovered year answers nothing: the other days would be guesses.
         self.require_covered(day)
         override = self._days.get(day)
@@ -265,6 +266,7 @@ class WorkdayCalendar:
 
     def add_working_days(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start`` (``start`` itself never counts; ``n`` >= 1)."""
+        _require_date(start)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise InvalidInput(f"A number of working days must be a whole number of at least 1, not {n!r}.")
         count = 0
@@ -278,9 +280,21 @@ class WorkdayCalendar:
 
     def working_days_between(self, a: date, b: date) -> int:
         """Working days ``d`` with ``a < d <= b``; negative (the same count) if ``b < a``."""
+        _require_date(a)
+        _require_date(b)
         if b < a:
             return -self.working_days_between(b, a)
         return sum(1 for d in _days_after(a, b) if self.is_working_day(d))
+
+
+def _require_date(value: object) -> None:
+    # A receipt time is an instant; which calendar day it fell on depends on the zone (UTC vs
+    # Asia/Shanghai differ for 8 hours a day), so the caller must decide it, e.g. to_local(t).date().
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInput(
+            f"Working days are counted on calendar dates, not {type(value).__name__} values ({value!r}).",
+            hint="convert a time to its date in Asia/Shanghai first: examsite.clock.to_local(t).date()",
+        )
 
 
 def _days_after(a: date, b: date) -> Iterator[date]:

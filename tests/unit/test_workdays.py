@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar
@@ -25,6 +25,7 @@ from examsite.adjudication.workdays import (
     save_overrides,
     working_days_between,
 )
+from examsite.clock import to_local
 from examsite.errors import ExamsiteError, InvalidInput
 
 D = date.fromisoformat
@@ -261,6 +262,23 @@ def test_conflicting_kinds_across_notices_are_refused() -> None:
     # The same declaration again is harmless.
     cal.add_notice(HolidayNotice("B", 2026, False, (CalendarOverride(D("2026-12-19"), "workday", "B"),)))
     assert cal.is_working_day(D("2026-12-19"))
+
+
+def test_a_datetime_is_refused_because_its_date_depends_on_the_zone() -> None:
+    # 2026-10-09 01:00 in Shanghai is still 2026-10-08 in UTC: the caller must choose the local date.
+    received = datetime(2026, 10, 8, 17, 0, tzinfo=UTC)
+    for call in (
+        lambda: review_request_deadline(received),
+        lambda: is_working_day(received),
+        lambda: working_days_between(D("2026-10-01"), received),
+        lambda: add_working_days("2026-10-08", 1),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(InvalidInput, match="calendar dates"):
+            call()
+    # Received on Fri 10-09 local time: 10-10 (adjusted Saturday) is day 1, day 15 is Thu 10-29;
+    # the UTC date (Thu 10-08) would wrongly end a day early.
+    assert review_request_deadline(to_local(received).date()) == D("2026-10-29")
+    assert review_request_deadline(received.date()) == D("2026-10-28")
 
 
 @pytest.mark.parametrize("n", [0, -1, True, 1.5])

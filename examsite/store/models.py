@@ -435,3 +435,37 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class BundleExport(Base):
+    """A case bundle this site wrote: what it holds and where its audit checkpoint stood."""
+
+    __tablename__ = "bundle_export"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the bundle id in its manifest
+    created_at: Mapped[datetime] = _created_column()
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    recipients: Mapped[str] = mapped_column(Text)  # JSON list of recipient fingerprints
+    incidents: Mapped[str] = mapped_column(Text)  # JSON list of incident ids
+    checkpoint_size: Mapped[int] = mapped_column(Integer)
+    checkpoint_root: Mapped[str] = mapped_column(String(64))
+
+
+class ReceivedBundle(Base):
+    """A case bundle verified and imported on the adjudicating side (replays are refused by id and hash)."""
+
+    __tablename__ = "received_bundle"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = _created_column()
+    received_by: Mapped[str] = mapped_column(String(100), default="")
+    site_code: Mapped[str] = mapped_column(String(64), index=True)
+    institution_code: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[bytes] = mapped_column(LargeBinary)
+    checkpoint_size: Mapped[int] = mapped_column(Integer)
+    checkpoint_root: Mapped[str] = mapped_column(String(64))
+    archive_path: Mapped[str] = mapped_column(String(500))  # where the verified members are kept

@@ -86,7 +86,8 @@ def cjk_font(candidates: list[Path] | None = None) -> PdfFont:
     """
     global _loaded
     _require_gui_application()
-    if candidates is None and _loaded is not None:
+    # The cache is only good while the application that registered the font still has it.
+    if candidates is None and _loaded is not None and _loaded.family in QFontDatabase.families():
         return _loaded
     tried = font_candidates() if candidates is None else candidates
     for path in tried:

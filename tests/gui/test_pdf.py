@@ -11,6 +11,7 @@ import dataclasses
 import importlib.util
 import re
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -221,3 +222,22 @@ def test_font_search_order(qapp: object) -> None:
     font = cjk_font()
     assert font.path == candidates[0]
     assert "Mono" not in font.family
+
+
+def test_rendering_without_a_qt_application_is_a_clear_error(tmp_path: Path) -> None:
+    # A fresh interpreter: the test process already has pytest-qt's application.
+    script = (
+        "import sys\n"
+        "from examsite.errors import ExamsiteError\n"
+        "from examsite.gui.pdf import cjk_font\n"
+        "try:\n"
+        "    cjk_font()\n"
+        "except ExamsiteError as exc:\n"
+        "    print(exc.code)\n"
+        "    sys.exit(3)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout.strip()) == (3, "qt_application_missing"), done.stderr

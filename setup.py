@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent
 
 def _build_qt():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("build_qt", ROOT / "tools" / "build_qt.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

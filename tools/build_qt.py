@@ -23,7 +23,11 @@ def _tool(name: str) -> list[str]:
     found = shutil.which(f"pyside6-{name}")
     if found:
         return [found]
-    return [sys.executable, "-c", f"import sys; from PySide6.scripts.pyside_tool import {name}; sys.exit({name}())"]
+    return [
+        sys.executable,
+        "-c",
+        f"import sys; from PySide6.scripts.pyside_tool import {name}; sys.exit({name}())",
+    ]
 
 
 def _stale(target: Path, source: Path) -> bool:

@@ -28,7 +28,9 @@ def lupdate() -> None:
     tool = Path(sys.executable).parent / "pyside6-lupdate"
     for lang in LANGUAGES:
         target = ROOT / "resources" / "translations" / f"examsite_{lang}.ts"
-        subprocess.run([str(tool), "-no-obsolete", "-locations", "none", *sources, "-ts", str(target)], check=True)
+        subprocess.run(
+            [str(tool), "-no-obsolete", "-locations", "none", *sources, "-ts", str(target)], check=True
+        )
 
 
 def fill(mapping_file: Path, lang: str = "zh_CN") -> int:

@@ -50,7 +50,9 @@ def load_overview(session: Session) -> Overview | None:
 class MainWindow(QMainWindow):
     """The exam-room window."""
 
-    def __init__(self, ctx: CliContext, translations: Translations, settings: QSettings, offer_demo: bool = True):
+    def __init__(
+        self, ctx: CliContext, translations: Translations, settings: QSettings, offer_demo: bool = True
+    ):
         super().__init__()
         self.ctx = ctx
         self.store = ctx.store
@@ -92,7 +94,7 @@ class MainWindow(QMainWindow):
         self.ui.actionLanguageChinese.setChecked(chinese)
         self.ui.actionLanguageEnglish.setChecked(not chinese)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.ui.retranslateUi(self)
             self._retranslate_dynamic()
@@ -106,16 +108,20 @@ class MainWindow(QMainWindow):
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Reload the overview on the store worker."""
-        StoreOp(self.store, load_overview).success(self._on_overview_loaded).failure(self._on_store_failed).run(
-            self.taskman
-        )
+        StoreOp(self.store, load_overview).success(self._on_overview_loaded).failure(
+            self._on_store_failed
+        ).run(self.taskman)
 
     def _on_overview_loaded(self, overview: Overview) -> None:
         self.overview = overview
         self._show_overview()
 
     def _on_store_failed(self, exc: BaseException) -> None:
-        text = str(exc) if isinstance(exc, ExamsiteError) else self.tr("Unexpected error: %1").replace("%1", repr(exc))
+        text = (
+            str(exc)
+            if isinstance(exc, ExamsiteError)
+            else self.tr("Unexpected error: %1").replace("%1", repr(exc))
+        )
         self.statusBar().showMessage(text)
         QMessageBox.warning(self, self.tr("examsite"), text)
 
@@ -156,11 +162,15 @@ class MainWindow(QMainWindow):
         def done(report: audit.AuditReport) -> None:
             if report.ok:
                 QMessageBox.information(
-                    self, self.tr("Audit log"), self.tr("The audit log is intact: %1 entries.").replace("%1", str(report.entries))
+                    self,
+                    self.tr("Audit log"),
+                    self.tr("The audit log is intact: %1 entries.").replace("%1", str(report.entries)),
                 )
             else:
                 lines = "\n".join(f"#{p.seq} {p.kind}: {p.message}" for p in report.problems[:20])
-                QMessageBox.critical(self, self.tr("Audit log"), self.tr("The audit log was changed:") + "\n" + lines)
+                QMessageBox.critical(
+                    self, self.tr("Audit log"), self.tr("The audit log was changed:") + "\n" + lines
+                )
             self.refresh()
 
         StoreOp(self.store, verify).success(done).failure(self._on_store_failed).run(self.taskman)
@@ -172,6 +182,6 @@ class MainWindow(QMainWindow):
         dialog.site_saved.connect(lambda _site: self.refresh())
         dialog.open()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.taskman.shutdown()
         super().closeEvent(event)

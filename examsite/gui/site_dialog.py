@@ -6,7 +6,7 @@ from typing import Any
 
 from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_site_dialog import Ui_SiteSetupDialog
-from examsite.gui.qt import QDialog, QDialogButtonBox, QWidget, Signal
+from examsite.gui.qt import QDialog, QWidget, Signal
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.sites.setup import SiteSpec, init_site
 

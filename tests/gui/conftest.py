@@ -11,7 +11,7 @@ from examsite.cli.context import CliContext
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+def isolated_settings(tmp_path: Path, qapp) -> Path:  # type: ignore[no-untyped-def]
     """QSettings write to the test's folder, never to the real user's configuration."""
     from examsite.gui.qt import QSettings
 
@@ -21,7 +21,7 @@ def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:  # type: ignore[n
     qapp.setOrganizationName("examsite")
     qapp.setApplicationName("examsite")
     QSettings().clear()
-    yield folder
+    return folder
 
 
 @pytest.fixture

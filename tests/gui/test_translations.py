@@ -23,7 +23,9 @@ def _messages(ts: Path) -> list[tuple[str, str, str | None]]:
             translation = message.find("translation")
             assert translation is not None
             unfinished = translation.get("type") == "unfinished"
-            out.append((name, message.findtext("source") or "", None if unfinished else (translation.text or "")))
+            out.append(
+                (name, message.findtext("source") or "", None if unfinished else (translation.text or ""))
+            )
     return out
 
 

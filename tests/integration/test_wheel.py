@@ -46,7 +46,9 @@ def test_wheel_installs_in_a_fresh_venv_and_opens_the_window(wheel: Path, tmp_pa
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EXAMSITE_DATA_DIR": str(tmp_path / "data")}
     env.pop("PYTHONPATH", None)
-    version = subprocess.run([str(venv / "bin" / "examsite"), "--version"], env=env, capture_output=True, text=True)
+    version = subprocess.run(
+        [str(venv / "bin" / "examsite"), "--version"], env=env, capture_output=True, text=True
+    )
     assert version.returncode == 0, version.stderr
     script = textwrap.dedent(
         """

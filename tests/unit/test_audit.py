@@ -18,7 +18,12 @@ def _fill(store: Store, n: int) -> None:
     with store.session() as session:
         for i in range(n):
             audit.append(
-                session, actor="tester", action="thing.done", object_type="thing", object_id=str(i), content=f"{i}"
+                session,
+                actor="tester",
+                action="thing.done",
+                object_type="thing",
+                object_id=str(i),
+                content=f"{i}",
             )
 
 
@@ -40,7 +45,10 @@ def test_entries_chain_and_verify(store: Store) -> None:
 
 def test_database_refuses_update_and_delete(store: Store) -> None:
     _fill(store, 2)
-    for statement in ("UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1", "DELETE FROM audit_entry WHERE seq = 2"):
+    for statement in (
+        "UPDATE audit_entry SET actor = 'mallory' WHERE seq = 1",
+        "DELETE FROM audit_entry WHERE seq = 2",
+    ):
         with pytest.raises(IntegrityError, match="append-only"), store.session() as session:
             session.execute(text(statement))
     with store.session() as session:
@@ -124,7 +132,9 @@ def test_content_digest_of_text_bytes_and_nothing() -> None:
     assert audit.content_digest(None) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
-def test_cli_audit_verify_names_the_edited_entry(store: Store, paths: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_audit_verify_names_the_edited_entry(
+    store: Store, paths: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
     from examsite.cli.main import main
 
     _fill(store, 4)

@@ -27,7 +27,9 @@ leaves_st = st.lists(st.binary(min_size=1, max_size=8), min_size=1, max_size=40)
 
 
 @given(leaves_st, st.data())
-def test_consistency_proofs_verify_and_detect_a_changed_prefix(leaves: list[bytes], data: st.DataObject) -> None:
+def test_consistency_proofs_verify_and_detect_a_changed_prefix(
+    leaves: list[bytes], data: st.DataObject
+) -> None:
     old = data.draw(st.integers(min_value=1, max_value=len(leaves)))
     proof = merkle.consistency_proof(leaves, old)
     old_root, new_root = merkle.root(leaves[:old]), merkle.root(leaves)

@@ -46,8 +46,12 @@ def test_first_migration_upgrades_to_head_and_back(tmp_path: Path) -> None:
     store_engine.upgrade(eng, "0001")
     assert current_revision(eng) == "0001"
     with eng.begin() as conn:
-        conn.execute(text("INSERT INTO institution (id, code, name, city, kind, created_at) "
-                          "VALUES ('i1', 'C1', 'N', '', '', '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO institution (id, code, name, city, kind, created_at) "
+                "VALUES ('i1', 'C1', 'N', '', '', '2026-01-01 00:00:00')"
+            )
+        )
     store_engine.upgrade(eng, "head")
     assert current_revision(eng) == head_revision()
     store_engine.downgrade(eng, "0001")
@@ -95,11 +99,16 @@ def test_times_come_back_aware_utc_and_naive_times_are_refused(store: Store) -> 
         session.add(Institution(code="U", name="n", created_at=datetime(2026, 5, 1)))
 
 
-def test_failed_transaction_leaves_nothing(store: Store) -> None:
-    with pytest.raises(RuntimeError), store.session() as session:
+def _add_then_fail(store: Store) -> None:
+    with store.session() as session:
         session.add(Institution(code="half", name="n"))
         session.flush()
         raise RuntimeError("boom")
+
+
+def test_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        _add_then_fail(store)
     with store.session() as session:
         assert session.execute(select(Institution)).scalars().all() == []
 

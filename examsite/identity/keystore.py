@@ -249,6 +249,11 @@ class FileAttemptLedger:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return AttemptState()
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"cannot read the record of passphrase tries {self.path}: {exc.strerror or exc}",
+                hint="check the keystore folder, then try again",
+            ) from None
         try:
             doc = parse_canonical(data)
             if doc.get("format") != LEDGER_FORMAT or set(doc) != {
@@ -386,9 +391,15 @@ def _read(path: Path) -> _Keystore:
             salt=b64decode_strict(salt_text),
         )
         roles, staff_id, created = doc.get("roles"), doc.get("staff_id"), doc.get("created_at")
-        if not isinstance(roles, list) or not isinstance(staff_id, str) or not isinstance(created, str):
-            raise InvalidInput("staff id, roles or creation time is missing")
-        public_key = public_from_b64(str(doc.get("public_key")))
+        public_text = doc.get("public_key")
+        if not (
+            isinstance(roles, list)
+            and isinstance(staff_id, str)
+            and isinstance(created, str)
+            and isinstance(public_text, str)
+        ):
+            raise InvalidInput("staff id, roles, public key or creation time is missing")
+        public_key = public_from_b64(public_text)
         identity = PublicIdentity(
             staff_id=check_id(staff_id, "staff id"),
             roles=parse_roles(roles),
@@ -508,7 +519,12 @@ def _open(
     failures = state.failures + 1
     delay = policy.delay_after(failures)
     pending = AttemptState(failures, None if delay is None else now + delay)
-    ledger.save(ks.identity.key_id, pending)
+    try:
+        ledger.save(ks.identity.key_id, pending)
+    except ExamsiteError as exc:
+        # a try that cannot be counted is not made
+        report(AttemptOutcome.REFUSED, state, ks, exc.code)
+        raise
     try:
         seed = AESGCM(derive_key(passphrase, ks.kdf)).decrypt(ks.nonce, ks.sealed, canonical_bytes(ks.header))
     except InvalidTag:

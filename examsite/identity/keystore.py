@@ -11,8 +11,11 @@ Online guessing is limited: five wrong passphrases lock the key for 30 s, doubli
 wrong one up to an hour. A try is recorded as failed *before* the passphrase is checked and cleared
 on success, so killing the program mid-check does not grant a free guess; the count lives in a
 sidecar file (``<keystore>.attempts``) or any :class:`AttemptLedger`, so it survives restarts. The
-limit cannot stop a thief who copies the file: against that only the Argon2id cost helps.
-Every try, successful or not, is reported to ``on_attempt`` for the audit log.
+limit cannot stop a thief who copies the file: against that only the Argon2id cost helps. Two
+programs opening the same key at the same moment may each count one try over the same old count (the
+count can come out one low, never reset); a store-backed ledger can close that with a transaction.
+Every try, successful or not, is reported to ``on_attempt`` for the audit log; if that callback
+raises, the key is not handed out.
 """
 
 from __future__ import annotations
@@ -501,7 +504,8 @@ def _open(
     try:
         ks = _read(path)
         _check_memory(ks.kdf.memory_kib, allow_weak_kdf)
-        ledger = ledger or FileAttemptLedger.beside(path)
+        if ledger is None:
+            ledger = FileAttemptLedger.beside(path)
         state = ledger.load(ks.identity.key_id)
     except ExamsiteError as exc:
         report(AttemptOutcome.REFUSED, AttemptState(), ks, exc.code)

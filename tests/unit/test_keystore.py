@@ -576,3 +576,14 @@ def test_derive_key_is_argon2id_over_nfc_utf8() -> None:
     params = KdfParams(256, 1, 1, bytes(range(16)))
     expected = hash_secret_raw("é口令".encode(), params.salt, 1, 256, 1, 32, Type.ID)
     assert derive_key("e\u0301口令", params) == expected
+
+
+def test_no_key_is_handed_out_when_the_try_cannot_be_audited(keystore: Path) -> None:
+    class AuditDown(Exception):
+        pass
+
+    def refuse(event: AttemptEvent) -> None:
+        raise AuditDown(event.outcome)
+
+    with pytest.raises(AuditDown, match="ok"):
+        unlock(keystore, PASS, on_attempt=refuse, allow_weak_kdf=True)

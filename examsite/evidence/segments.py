@@ -183,6 +183,8 @@ def seal_segment(
     The file is renamed before its journal line is written; a crash in between leaves a ``.ts`` file
     without a line, which :func:`recover_camera` seals again (same name, same hash).
     """
+    # Read-only from here on: a sealed segment is evidence (art. 15).
+    os.chmod(rec_path, 0o440)
     _fsync_file(rec_path)
     digest = sha256_file(rec_path)
     size = rec_path.stat().st_size

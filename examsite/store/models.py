@@ -8,12 +8,13 @@ source of truth; columns beside them are derived for searching.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -469,3 +470,214 @@ class ReceivedBundle(Base):
     checkpoint_size: Mapped[int] = mapped_column(Integer)
     checkpoint_root: Mapped[str] = mapped_column(String(64))
     archive_path: Mapped[str] = mapped_column(String(500))  # where the verified members are kept
+
+
+# -- adjudication (issue 7, arts. 15-21): cases opened from verified bundles and what follows ---------
+
+
+class CaseState(StrEnum):
+    """Where a case stands (arts. 15-19); the archive of art. 21 keeps every case in every state."""
+
+    OPEN = "open"  # imported from a verified bundle, nothing determined yet
+    DETERMINED = "determined"  # 认定 recorded; the notice of art. 18 is next
+    NOTIFIED = "notified"  # 告知书 issued
+    DECIDED = "decided"  # 决定书 issued
+    SERVED = "served"  # 决定书 served; the art. 19 review window runs
+    UNDER_REVIEW = "under_review"  # review requested (art. 19)
+    REVIEWED = "reviewed"  # review decided
+
+
+class Case(Base):
+    """One violation case on the adjudicating side, opened from an incident in a verified bundle.
+
+    The subject and session columns are copied from the newest record version for searching
+    (art. 21); the record bytes in :class:`CaseRecord` stay the source of truth.
+    """
+
+    __tablename__ = "case_file"
+
+    id: Mapped[str] = _id_column()
+    incident_id: Mapped[str] = mapped_column(String(64), unique=True)
+    bundle_id: Mapped[str] = mapped_column(ForeignKey("received_bundle.id"))
+    bundle_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=CaseState.OPEN.value, index=True)
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    subject_name: Mapped[str] = mapped_column(String(100), index=True)
+    subject_id_number: Mapped[str] = mapped_column(String(30), default="", index=True)
+    subject_staff_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    subject_role: Mapped[str] = mapped_column(String(32), default="")
+    subject_institution_code: Mapped[str] = mapped_column(String(64), default="")
+    institution_code: Mapped[str] = mapped_column(String(64), index=True)
+    institution_name: Mapped[str] = mapped_column(String(200), default="")
+    site_code: Mapped[str] = mapped_column(String(64), default="")
+    session_code: Mapped[str] = mapped_column(String(64), default="")
+    occupation: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str] = mapped_column(String(40), default="")
+    exam_subject: Mapped[str] = mapped_column(String(16), default="")
+    article_key: Mapped[str] = mapped_column(String(8), index=True)  # the record's, then the determination's
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    found_after_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
+    # art. 20: a major situation reported up level by level
+    major: Mapped[bool] = mapped_column(Boolean, default=False)
+    major_reasons: Mapped[str] = mapped_column(Text, default="")
+    escalated_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    opened_at: Mapped[datetime] = _created_column()
+    updated_at: Mapped[datetime] = _created_column()
+
+    records: Mapped[list[CaseRecord]] = relationship(back_populates="case", order_by="CaseRecord.version")
+
+
+class CaseRecord(Base):
+    """One incident record version as received: its canonical bytes, never re-serialised."""
+
+    __tablename__ = "case_record"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    bundle_id: Mapped[str] = mapped_column(ForeignKey("received_bundle.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    record: Mapped[bytes] = mapped_column(LargeBinary)
+    record_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    supersedes_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    received_at: Mapped[datetime] = _created_column()
+
+    case: Mapped[Case] = relationship(back_populates="records")
+    signatures: Mapped[list[CaseSignature]] = relationship(order_by="CaseSignature.envelope_sha256")
+
+
+class CaseSignature(Base):
+    """A verified DSSE envelope over a received record (co-signature or confirmation, art. 15)."""
+
+    __tablename__ = "case_signature"
+
+    id: Mapped[str] = _id_column()
+    case_record_id: Mapped[str] = mapped_column(ForeignKey("case_record.id"))
+    payload_type: Mapped[str] = mapped_column(String(100))
+    key_id: Mapped[str] = mapped_column(String(80), index=True)
+    signer_staff_id: Mapped[str] = mapped_column(String(64), default="")  # from the roster, when known
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    envelope_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Determination(Base):
+    """认定: the clause, severity and computed consequences; a later one supersedes (higher ``seq``)."""
+
+    __tablename__ = "case_determination"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    article_key: Mapped[str] = mapped_column(String(8))
+    record_article_key: Mapped[str] = mapped_column(String(8))
+    change_reason: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    cited_keys: Mapped[str] = mapped_column(String(40))  # comma-separated, e.g. "13.1,12.2"
+    facts_zh: Mapped[str] = mapped_column(Text)
+    outcome_json: Mapped[str] = mapped_column(Text)  # the computed consequences, canonical JSON
+    ban_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decider_staff_id: Mapped[str] = mapped_column(String(64))
+    decider_name: Mapped[str] = mapped_column(String(100))
+    determined_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _created_column()
+
+
+class CaseDocument(Base):
+    """An issued 告知书, 决定书 or review answer (art. 18, 19): the exact text and model, and service."""
+
+    __tablename__ = "case_document"
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    determination_id: Mapped[str] = mapped_column(ForeignKey("case_determination.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # notice | decision | review
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    statement_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)  # notice only
+    served_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    service_method: Mapped[str] = mapped_column(String(100), default="")
+    review_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)  # decision, once served
+    content_json: Mapped[str] = mapped_column(Text)  # the Document model, to re-render exactly
+    text: Mapped[str] = mapped_column(Text)  # document_text(): what the PDF must extract to
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created_column()
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ReviewRequest(Base):
+    """A request for review (复核, art. 19) and its outcome."""
+
+    __tablename__ = "case_review"
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("case_document.id"))
+    requested_on: Mapped[date] = mapped_column(Date)
+    grounds: Mapped[str] = mapped_column(Text)
+    decide_by: Mapped[date] = mapped_column(Date)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # upheld | varied | revoked
+    outcome_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    outcome_text: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = _created_column()
+
+
+class Recusal(Base):
+    """A recusal (回避, art. 18): requested by the party or declared, and decided by someone else."""
+
+    __tablename__ = "case_recusal"
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64))
+    staff_name: Mapped[str] = mapped_column(String(100), default="")
+    requested_by: Mapped[str] = mapped_column(String(16))  # party | self | system
+    reason: Mapped[str] = mapped_column(Text)
+    requested_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | granted | refused
+    decided_by: Mapped[str] = mapped_column(String(100), default="")
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Ban(Base):
+    """A ban on taking part in assessment (arts. 6, 7), from the decision date to ``ends_on`` inclusive."""
+
+    __tablename__ = "ban"
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("case_document.id"))
+    person_name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str] = mapped_column(String(30), index=True)
+    article_key: Mapped[str] = mapped_column(String(8))
+    years: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    lifted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    lifted_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = _created_column()
+
+
+class CertificateVoid(Base):
+    """A certificate to void and its online data to correct (art. 15 ¶2), until done."""
+
+    __tablename__ = "certificate_void"
+
+    id: Mapped[str] = _id_column()
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("case_document.id"))
+    person_name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str] = mapped_column(String(30), index=True)
+    occupation: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str] = mapped_column(String(40), default="")
+    certificate_number: Mapped[str] = mapped_column(String(64), default="")
+    online_action: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | cancelled
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -9,7 +9,6 @@ from typing import Any
 
 from examsite.cli.context import CliContext
 from examsite.clock import SHANGHAI, to_local
-from examsite.errors import InvalidInput
 from examsite.sites.candidates import find_candidates, import_roster, preview_roster
 from examsite.sites.sessions import (
     SUBJECT_LABELS_ZH,
@@ -29,7 +28,7 @@ def _local_time(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a time", hint="write it like 2026-06-13T09:00") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time; write it like 2026-06-13T09:00") from None
     return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 
 

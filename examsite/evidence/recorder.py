@@ -55,6 +55,7 @@ from examsite.evidence.segments import (
     recover_camera,
     seal_segment,
     segment_path,
+    to_millis,
 )
 from examsite.evidence.sources import (
     Camera,
@@ -650,7 +651,7 @@ class CameraRecorder:
 
     def _gap_start(self) -> datetime:
         """A new gap starts where the recording ended, or now if nothing was recorded yet."""
-        return self._last_end or utc_now()
+        return self._last_end or to_millis(utc_now())
 
     # -- main loop --------------------------------------------------------------------------------
 
@@ -712,7 +713,7 @@ class CameraRecorder:
                 self.stop_event.wait(backoff)
                 backoff = next_backoff(backoff, self.config)
         if self._gap is not None:
-            self._close_gap(utc_now(), resumed=False)
+            self._close_gap(to_millis(utc_now()), resumed=False)
 
     def _record(self, feed: _Feed) -> tuple[_Outcome, str]:
         """Copy packets of one connection into segments; return why the connection ended."""
@@ -762,7 +763,7 @@ class CameraRecorder:
                                 break
                         assert conn.anchor is not None
                         if seg_start is None:
-                            seg_start = _epoch_to_dt(conn.anchor + pts_s)
+                            seg_start = to_millis(_epoch_to_dt(conn.anchor + pts_s))
                             self._close_gap(seg_start)
                         seg_first_s = pts_s
                         rec = segment_path(self.camera_dir, seg_start, RECORDING_SUFFIX)
@@ -861,9 +862,9 @@ class CameraRecorder:
         info = seal_segment(writer.path, self.camera_id, start, end, self._prev_chain, probe)
         self.journal.append(info)
         self._prev_chain = info.chain
-        self._last_end = end
+        self._last_end = info.end
         _safe(self.sink.segment_sealed, info)
-        return end
+        return info.end
 
 
 def _describe(exc: BaseException) -> str:

@@ -61,6 +61,12 @@ def segment_path(camera_dir: Path, start: datetime, suffix: str = SEGMENT_SUFFIX
     return camera_dir / start.strftime("%Y-%m-%d") / (segment_stem(start) + suffix)
 
 
+def to_millis(value: datetime) -> datetime:
+    """``value`` in UTC truncated to the millisecond: the precision names, journal and chain carry."""
+    value = as_utc(value)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def chain_hash(prev_chain: str, sha256: str, camera_id: str, start: datetime, end: datetime) -> str:
     """SHA-256 linking a segment to its predecessor; it binds the content hash, camera and span."""
     text = "\n".join(["examsite-segment-v1", prev_chain, sha256, camera_id, iso_utc(start), iso_utc(end)])
@@ -192,7 +198,7 @@ def seal_segment(
     if sealed != rec_path:
         os.replace(rec_path, sealed)
         fsync_dir(sealed.parent)
-    start, end = as_utc(start), as_utc(end)
+    start, end = to_millis(start), to_millis(end)
     return SegmentInfo(
         camera_id=camera_id,
         path=sealed,

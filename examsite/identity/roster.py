@@ -71,6 +71,9 @@ class Role(StrEnum):
     INTERNAL_SUPERVISOR = "internal_supervisor"
     EXTERNAL_SUPERVISOR = "external_supervisor"
     ROOM_HEAD = "room_head"
+    # not a person: the exam site's device key, which signs case-bundle manifests and audit
+    # checkpoints; listing it in the institution's roster is how a recipient trusts it (issue 6)
+    SITE_DEVICE = "site_device"
 
 
 ROLE_LABELS_ZH: Mapping[Role, str] = {
@@ -81,6 +84,7 @@ ROLE_LABELS_ZH: Mapping[Role, str] = {
     Role.INTERNAL_SUPERVISOR: "内部督导",
     Role.EXTERNAL_SUPERVISOR: "外部督导",
     Role.ROOM_HEAD: "考场负责人",
+    Role.SITE_DEVICE: "考点设备密钥",
 }
 
 

@@ -226,7 +226,7 @@ def _write_mp4(
     try:
         for seg in chosen:
             seg_start = as_utc(seg.start)
-            with av.open(str(seg.path), format="mpegts") as container:
+            with _open_segment(Path(seg.path)) as container:
                 if not container.streams.video:
                     continue
                 video = container.streams.video[0]
@@ -273,8 +273,11 @@ def _write_mp4(
                     used.append(seg)
         if frames == 0 or first_keyframe is None:
             raise ExamsiteError("the segments hold no video in the requested span", code="no_recording")
-    finally:
-        output.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            output.close()  # the temporary file is removed by the caller; the first error is the one to see
+        raise
+    output.close()
     return {
         "first_keyframe": first_keyframe,
         "end": min(last_end, end),
@@ -283,6 +286,17 @@ def _write_mp4(
         "audio_codec": audio_codec,
         "used": used,
     }
+
+
+def _open_segment(path: Path) -> Any:
+    try:
+        return av.open(str(path), format="mpegts")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise ExamsiteError(
+            f"segment {path.name} cannot be read: {exc}",
+            code="segment_unreadable",
+            hint="check the segment with the coverage report; it may have been damaged",
+        ) from None
 
 
 def _segment_packets(container: Any, video: Any, audio: Any) -> Iterable[tuple[str, Any]]:

@@ -1,0 +1,251 @@
+"""The store's index of recordings: sealed segments, gaps with reasons, camera alerts, coverage.
+
+The recorder reports through :class:`StoreSink`; each camera's journal on disk stays the recorder's
+own truth, and :func:`sync_journal` brings the index level with it after a crash (the recorder may be
+killed between sealing a segment and indexing it). Coverage answers 管理办法 art. 8(3): every second
+of a camera's session is either recorded or a gap with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from examsite import audit
+from examsite.clock import as_utc
+from examsite.evidence.recorder import GapReason
+from examsite.evidence.segments import SegmentInfo, SegmentJournal
+from examsite.store.engine import Store
+from examsite.store.models import CameraAlert, CoverageGap, Segment
+
+log = logging.getLogger(__name__)
+
+RECORDER_ACTOR = "recorder"
+# Two segments closer than this are one continuous recording (keyframe cuts are not exact).
+CONTIGUOUS = timedelta(milliseconds=1500)
+
+
+def _index_segment(session: Session, info: SegmentInfo, recordings: Path, skew_ms: int | None) -> bool:
+    """Add one sealed segment to the index; False when it is there already."""
+    start = as_utc(info.start)
+    exists = session.execute(
+        select(Segment.id).where(Segment.camera_id == info.camera_id, Segment.start_at == start)
+    ).first()
+    if exists:
+        return False
+    session.add(
+        Segment(
+            camera_id=info.camera_id,
+            path=Path(info.path).resolve().relative_to(recordings.resolve()).as_posix(),
+            start_at=start,
+            end_at=as_utc(info.end),
+            size=info.size,
+            sha256=info.sha256,
+            prev_chain=info.prev_chain,
+            chain=info.chain,
+            codec=info.video_codec,
+            camera_skew_ms=skew_ms,
+        )
+    )
+    return True
+
+
+class StoreSink:
+    """Receives the recorder's events (from its camera threads) and writes them to the store.
+
+    A store error never stops recording: it is logged and the segment stays in the camera's journal,
+    from which :func:`sync_journal` indexes it at the next start.
+    """
+
+    def __init__(self, store: Store, recordings: Path) -> None:
+        self.store = store
+        self.recordings = recordings
+        self._skew_ms: dict[str, int] = {}
+        self._open_gaps: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def segment_sealed(self, info: SegmentInfo) -> None:
+        try:
+            with self.store.session() as session:
+                _index_segment(session, info, self.recordings, self._skew_ms.get(info.camera_id))
+        except Exception:
+            log.exception("could not index segment %s; it stays in the journal", Path(info.path).name)
+
+    def gap_opened(self, camera_id: str, start: datetime, reason: GapReason, detail: str) -> None:
+        try:
+            with self.store.session() as session:
+                gap = CoverageGap(
+                    camera_id=camera_id, start_at=as_utc(start), reason=str(reason), detail=detail
+                )
+                session.add(gap)
+                session.flush()
+                audit.append(
+                    session,
+                    actor=RECORDER_ACTOR,
+                    action="coverage.gap_opened",
+                    object_type="camera",
+                    object_id=camera_id,
+                    content=f"{reason}:{detail}",
+                    detail=str(reason),
+                )
+                with self._lock:
+                    self._open_gaps[camera_id] = gap.id
+        except Exception:
+            log.exception("could not record a gap of camera %s", camera_id)
+
+    def gap_closed(
+        self, camera_id: str, start: datetime, end: datetime, reason: GapReason, detail: str
+    ) -> None:
+        try:
+            with self.store.session() as session:
+                with self._lock:
+                    gap_id = self._open_gaps.pop(camera_id, None)
+                gap = session.get(CoverageGap, gap_id) if gap_id else None
+                if gap is None:
+                    gap = CoverageGap(
+                        camera_id=camera_id, start_at=as_utc(start), reason=str(reason), detail=detail
+                    )
+                    session.add(gap)
+                gap.end_at = as_utc(end)
+                gap.detail = detail or gap.detail
+                audit.append(
+                    session,
+                    actor=RECORDER_ACTOR,
+                    action="coverage.gap_closed",
+                    object_type="camera",
+                    object_id=camera_id,
+                    content=f"{reason}:{detail}",
+                    detail=f"{reason}, {(as_utc(end) - as_utc(start)).total_seconds():.1f} s",
+                )
+        except Exception:
+            log.exception("could not close a gap of camera %s", camera_id)
+
+    def alert(self, camera_id: str | None, kind: str, detail: str, at: datetime) -> None:
+        try:
+            with self.store.session() as session:
+                session.add(CameraAlert(camera_id=camera_id, kind=kind, detail=detail, at=as_utc(at)))
+        except Exception:
+            log.exception("could not record alert %s", kind)
+
+    def skew(self, camera_id: str, seconds: float, at: datetime) -> None:
+        self._skew_ms[camera_id] = round(seconds * 1000)
+
+
+def sync_journal(store: Store, recordings: Path, camera_id: str) -> int:
+    """Index every sealed segment of the camera's journal missing from the store; returns how many."""
+    journal = SegmentJournal(recordings / camera_id, camera_id)
+    added = 0
+    with store.session() as session:
+        for info in journal.load():
+            added += _index_segment(session, info, recordings, None)
+    return added
+
+
+def close_open_gaps(store: Store, at: datetime, reason: str = GapReason.RECORDER_STOPPED) -> int:
+    """Close gaps left open by a recorder that died, at the time it is found to have died."""
+    with store.session() as session:
+        gaps = session.execute(select(CoverageGap).where(CoverageGap.end_at.is_(None))).scalars().all()
+        for gap in gaps:
+            gap.end_at = as_utc(at)
+            gap.detail = (gap.detail + "; " if gap.detail else "") + f"closed at restart ({reason})"
+        return len(gaps)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a camera's timeline: recorded, or a gap with its reason."""
+
+    start: datetime
+    end: datetime
+    kind: str  # recorded | gap
+    reason: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def segments_between(session: Session, camera_id: str, start: datetime, end: datetime) -> list[Segment]:
+    """Indexed, not deleted segments of a camera overlapping [start, end), in time order."""
+    return list(
+        session.execute(
+            select(Segment)
+            .where(
+                Segment.camera_id == camera_id,
+                Segment.end_at > as_utc(start),
+                Segment.start_at < as_utc(end),
+                Segment.deleted_at.is_(None),
+            )
+            .order_by(Segment.start_at)
+        ).scalars()
+    )
+
+
+def coverage(session: Session, camera_id: str, start: datetime, end: datetime) -> list[Span]:
+    """Every second of [start, end) as recorded spans and gaps; unexplained holes are ``recorder_stopped``."""
+    start, end = as_utc(start), as_utc(end)
+    recorded: list[Span] = []
+    for seg in segments_between(session, camera_id, start, end):
+        s, e = max(seg.start_at, start), min(seg.end_at, end)
+        if recorded and s - recorded[-1].end <= CONTIGUOUS:
+            recorded[-1] = Span(recorded[-1].start, max(recorded[-1].end, e), "recorded")
+        else:
+            recorded.append(Span(s, e, "recorded"))
+    gaps = (
+        session.execute(
+            select(CoverageGap)
+            .where(CoverageGap.camera_id == camera_id, CoverageGap.start_at < end)
+            .order_by(CoverageGap.start_at)
+        )
+        .scalars()
+        .all()
+    )
+    gaps = [g for g in gaps if g.end_at is None or g.end_at > start]
+    return _fill_holes(recorded, gaps, start, end)
+
+
+def _explain_hole(gaps: Sequence[CoverageGap], a: datetime, b: datetime) -> list[Span]:
+    """Split a hole [a, b) by the gaps the recorder reported; the rest had no recorder running."""
+    out: list[Span] = []
+    cursor = a
+    for gap in sorted(gaps, key=lambda g: g.start_at):
+        gs, ge = max(gap.start_at, a), min(gap.end_at or b, b)
+        if ge <= cursor or gs >= b:
+            continue
+        if gs - cursor > CONTIGUOUS:
+            out.append(Span(cursor, gs, "gap", str(GapReason.RECORDER_STOPPED)))
+        else:
+            gs = cursor
+        if out and out[-1].reason == gap.reason:
+            out[-1] = Span(out[-1].start, ge, "gap", gap.reason)
+        else:
+            out.append(Span(max(gs, cursor), ge, "gap", gap.reason))
+        cursor = ge
+    if b - cursor > CONTIGUOUS or not out:
+        out.append(Span(cursor, b, "gap", str(GapReason.RECORDER_STOPPED)))
+    elif cursor < b:
+        last = out[-1]
+        out[-1] = Span(last.start, b, "gap", last.reason)
+    return out
+
+
+def _fill_holes(
+    recorded: list[Span], gaps: Sequence[CoverageGap], start: datetime, end: datetime
+) -> list[Span]:
+    out: list[Span] = []
+    cursor = start
+    for span in recorded:
+        if span.start - cursor > CONTIGUOUS:
+            out.extend(_explain_hole(gaps, cursor, span.start))
+        out.append(span)
+        cursor = max(cursor, span.end)
+    if end - cursor > CONTIGUOUS:
+        out.extend(_explain_hole(gaps, cursor, end))
+    return out

@@ -1,0 +1,382 @@
+"""Write a case bundle: hash first, sign the manifest, stream tar into age, read it back.
+
+Two passes over the evidence, both streamed in 1 MiB pieces so memory stays constant whatever the
+size: the first hashes every file and refuses the export if any differs from the SHA-256 and size
+recorded when it was signed (``evidence_changed``); the manifest, which must list every later member
+with its hash, is then built and signed by the site key. The second pass streams the tar through
+``pyrage.encrypt_io`` into ``<out>.part`` and re-hashes every evidence file as it goes, so a file
+changed between the passes aborts the export too.
+
+Before the ``.part`` file is renamed it is fsynced and read back in full through the same checks a
+recipient runs (age, tar profile, manifest signature, every size and hash). To make that possible
+the file is also encrypted to a one-time X25519 identity that exists only in this process's memory
+and is dropped afterwards; the manifest lists only the real recipients (docs/bundle-format.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyrage
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pyrage import x25519
+
+from examsite.bundle import reader
+from examsite.bundle.auditlog import AuditSection
+from examsite.bundle.errors import BundleError
+from examsite.bundle.format import (
+    CHECKPOINT_NAME,
+    CONSISTENCY_NAME,
+    ENTRIES_NAME,
+    MANIFEST_NAME,
+    ROSTER_NAME,
+    SUMS_NAME,
+    AuditRef,
+    Kind,
+    Manifest,
+    Member,
+    RecordRef,
+    RosterRef,
+    SiteRef,
+    expected_paths,
+    sums_text,
+)
+from examsite.bundle.recipients import fingerprints, generate_identity, parse_recipient
+from examsite.bundle.tarprofile import ChunkReader, stream
+from examsite.canonical import sha256_hex
+from examsite.clock import utc_now
+from examsite.errors import ExamsiteError
+from examsite.fsutil import atomic_writer
+from examsite.identity.dsse import PayloadType, sign_envelope, unverified_fields
+from examsite.identity.keys import Signer
+from examsite.identity.roster import Role, Roster
+
+CHUNK = 1 << 20
+
+# done bytes, total bytes of the whole job (hash pass, write pass, read-back)
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class RecordItem:
+    """One incident record version to export, with its envelopes in signing order (co-signatures,
+    then the head's confirmation, art. 15) and the SHA-256 of every evidence file it lists."""
+
+    incident_id: str
+    version: int
+    record: bytes
+    envelopes: tuple[bytes, ...]
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An evidence file on disk with the SHA-256 and size recorded when it was stored and signed."""
+
+    sha256: str
+    size: int
+    media_type: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """The exporting site as the manifest names it."""
+
+    code: str
+    name: str
+    institution_code: str
+
+
+@dataclass(frozen=True)
+class BundleRequest:
+    """Everything that goes into one bundle."""
+
+    site: SiteInfo
+    signer: Signer
+    roster_envelope: bytes
+    recipients: tuple[str, ...]
+    audit: AuditSection
+    records: tuple[RecordItem, ...]
+    evidence: tuple[EvidenceFile, ...]
+    bundle_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WrittenBundle:
+    """A bundle on disk that read back correctly."""
+
+    path: Path
+    bundle_id: str
+    sha256: str
+    size: int
+    manifest: Manifest
+    manifest_envelope: bytes
+
+
+class _Job:
+    """Progress and cancel across the passes of one export."""
+
+    def __init__(self, total: int, progress: Progress | None, cancelled: Cancelled | None) -> None:
+        self.total = total
+        self.done = 0
+        self._progress = progress
+        self._cancelled = cancelled
+
+    def step(self, count: int) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise BundleError("export_cancelled", "the export was cancelled")
+        self.done += count
+        if self._progress is not None:
+            self._progress(min(self.done, self.total), self.total)
+
+
+def _read_evidence(item: EvidenceFile, job: _Job) -> Iterator[bytes]:
+    """Yield exactly the file's recorded size, refusing a file that is shorter, longer or changed."""
+    digest = hashlib.sha256()
+    remaining = item.size
+    try:
+        with open(item.path, "rb") as fh:
+            while remaining:
+                piece = fh.read(min(CHUNK, remaining))
+                if not piece:
+                    break
+                remaining -= len(piece)
+                digest.update(piece)
+                job.step(len(piece))
+                yield piece
+            longer = bool(fh.read(1))
+    except OSError as exc:
+        raise BundleError(
+            "evidence_changed", f"evidence {item.sha256} cannot be read from {item.path}: {exc.strerror}"
+        ) from None
+    if remaining or longer or digest.hexdigest() != item.sha256:
+        raise BundleError(
+            "evidence_changed",
+            f"evidence file {item.path} no longer has the size {item.size} and SHA-256 {item.sha256} "
+            "recorded when it was signed",
+        )
+
+
+@dataclass(frozen=True)
+class _Bytes:
+    name: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def chunks(self) -> Iterator[bytes]:
+        yield self.data
+
+
+@dataclass(frozen=True)
+class _File:
+    name: str
+    item: EvidenceFile
+    job: _Job
+
+    @property
+    def size(self) -> int:
+        return self.item.size
+
+    def chunks(self) -> Iterator[bytes]:
+        return _read_evidence(self.item, self.job)
+
+
+def _check_roster(request: BundleRequest) -> tuple[RosterRef, Ed25519PublicKey]:
+    """The roster reference, refusing a roster that would not vouch for this site's key."""
+    try:
+        payload_type, payload, _key = unverified_fields(request.roster_envelope)
+        if payload_type != PayloadType.ROSTER:
+            raise BundleError("roster_untrusted", f"the roster envelope signs {payload_type!r}")
+        roster = Roster.from_payload(payload)
+        entry = roster.key_for(request.signer.key_id)
+    except BundleError:
+        raise
+    except ExamsiteError as exc:
+        raise BundleError(
+            "site_key_untrusted", f"the roster does not vouch for the site key: {exc.message}"
+        ) from None
+    if not entry.has_role(Role.SITE_DEVICE) or entry.staff_id != request.site.code:
+        raise BundleError(
+            "site_key_untrusted",
+            f"key {request.signer.key_id} is not listed as the site device key of {request.site.code}",
+            hint="have the institution enrol the site key with the site_device role and import that roster",
+        )
+    return RosterRef(roster.issuer_code, roster.version, sha256_hex(payload)), entry.ed25519()
+
+
+def _check_records(request: BundleRequest) -> tuple[RecordItem, ...]:
+    records = tuple(sorted(request.records, key=lambda r: (r.incident_id, r.version)))
+    if not records:
+        raise BundleError("manifest_invalid", "a bundle needs at least one record")
+    by_hash = {item.sha256: item for item in request.evidence}
+    if len(by_hash) != len(request.evidence):
+        raise BundleError("manifest_invalid", "an evidence file is given twice")
+    return records
+
+
+def build_manifest(
+    request: BundleRequest, roster: RosterRef, small: dict[str, bytes], bundle_id: str, created_at: datetime
+) -> Manifest:
+    """The manifest of ``request`` once every member's hash is known (``small`` holds the bytes of
+    every member but evidence, whose hashes were just re-checked)."""
+    refs = tuple(
+        RecordRef(r.incident_id, r.version, len(r.envelopes), tuple(sorted(set(r.evidence))))
+        for r in sorted(request.records, key=lambda r: (r.incident_id, r.version))
+    )
+    evidence = {item.sha256: item for item in request.evidence}
+    members: list[Member] = []
+    for path in expected_paths(refs, evidence):
+        if path == SUMS_NAME:
+            continue  # derived from the others below
+        if path.startswith("evidence/"):
+            item = evidence[path.removeprefix("evidence/")]
+            members.append(Member(path, item.size, item.sha256, Kind.EVIDENCE, item.media_type))
+        else:
+            data = small[path]
+            members.append(Member(path, len(data), sha256_hex(data), _small_kind(path)))
+    sums = sums_text(members)
+    small[SUMS_NAME] = sums
+    members.insert(0, Member(SUMS_NAME, len(sums), sha256_hex(sums), Kind.SUMS))
+    return Manifest(
+        bundle_id=bundle_id,
+        created_at=created_at,
+        site=SiteRef(
+            request.site.code, request.site.name, request.site.institution_code, request.signer.key_id
+        ),
+        recipients=fingerprints(request.recipients),
+        roster=roster,
+        audit=AuditRef(request.audit.tree_size, request.audit.root_hash, request.audit.previous_size),
+        records=refs,
+        members=tuple(members),
+    )
+
+
+def _small_kind(path: str) -> Kind:
+    fixed = {
+        ROSTER_NAME: Kind.ROSTER,
+        CHECKPOINT_NAME: Kind.CHECKPOINT,
+        CONSISTENCY_NAME: Kind.CONSISTENCY,
+        ENTRIES_NAME: Kind.AUDIT_ENTRIES,
+    }
+    if path in fixed:
+        return fixed[path]
+    return Kind.RECORD if path.endswith("/record.json") else Kind.SIGNATURE
+
+
+def write_bundle(
+    out: Path,
+    request: BundleRequest,
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> WrittenBundle:
+    """Write ``request`` as an encrypted bundle at ``out`` and return its id, SHA-256 and size.
+
+    Raises ``evidence_changed`` if any evidence differs from its recorded hash or size (in either
+    pass), ``export_cancelled`` if ``cancelled()`` turns true, ``readback_failed`` if the written file
+    does not read back; in every case nothing is left at ``out`` or ``out.part``.
+    """
+    out = Path(out)
+    if out.exists():
+        raise BundleError("manifest_invalid", f"{out} exists already; a bundle is never overwritten")
+    recipients = [parse_recipient(text) for text in request.recipients]
+    roster_ref, site_public = _check_roster(request)
+    records = _check_records(request)
+    evidence_bytes = sum(item.size for item in request.evidence)
+    job = _Job(3 * evidence_bytes, progress, cancelled)
+    # pass 1: the hashes the manifest will promise
+    for item in sorted(request.evidence, key=lambda e: e.sha256):
+        for _piece in _read_evidence(item, job):
+            pass
+    small: dict[str, bytes] = {
+        ROSTER_NAME: request.roster_envelope,
+        CHECKPOINT_NAME: request.audit.checkpoint,
+        CONSISTENCY_NAME: request.audit.consistency,
+        ENTRIES_NAME: request.audit.entries,
+    }
+    for record in records:
+        ref = RecordRef(record.incident_id, record.version, len(record.envelopes), ())
+        small[ref.record_path] = record.record
+        small.update(zip(ref.signature_paths, record.envelopes, strict=True))
+    bundle_id = request.bundle_id or str(uuid.uuid4())
+    created_at = request.created_at or utc_now()
+    manifest = build_manifest(request, roster_ref, small, bundle_id, created_at)
+    envelope = sign_envelope(PayloadType.MANIFEST, manifest.to_payload(), request.signer)
+    by_hash = {item.sha256: item for item in request.evidence}
+    sources: list[_Bytes | _File] = [_Bytes(MANIFEST_NAME, envelope)]
+    for member in manifest.members:
+        if member.kind is Kind.EVIDENCE:
+            sources.append(_File(member.path, by_hash[member.sha256], job))
+        else:
+            sources.append(_Bytes(member.path, small[member.path]))
+    checker = generate_identity()
+    digest = hashlib.sha256()
+    with atomic_writer(out, mode=0o600) as fh:
+        # pass 2: tar -> age -> file, hashing what is written
+        sink = _HashingWriter(fh, digest)
+        chunks = stream(sources, int(created_at.timestamp()))
+        try:
+            pyrage.encrypt_io(ChunkReader(chunks), sink, [*recipients, checker.to_public()])
+        except (pyrage.EncryptError, OSError) as exc:
+            raise BundleError("readback_failed", f"the bundle could not be written: {exc}") from None
+        fh.flush()
+        os.fsync(fh.fileno())
+        # pass 3: read the .part back through the recipient's checks
+        part = out.with_name(out.name + ".part")
+        _read_back(part, checker, manifest, site_public, digest.hexdigest(), job)
+    return WrittenBundle(out, bundle_id, digest.hexdigest(), sink.size, manifest, envelope)
+
+
+class _HashingWriter:
+    def __init__(self, fh: object, digest: hashlib._Hash) -> None:
+        self._fh = fh
+        self._digest = digest
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self.size += len(data)
+        self._fh.write(data)  # type: ignore[attr-defined]
+        return len(data)
+
+    def flush(self) -> None:
+        self._fh.flush()  # type: ignore[attr-defined]
+
+
+def _read_back(
+    part: Path,
+    checker: x25519.Identity,
+    manifest: Manifest,
+    site_public: Ed25519PublicKey,
+    written_sha256: str,
+    job: _Job,
+) -> None:
+    def same_key(seen: Manifest, _roster: bytes) -> Ed25519PublicKey:
+        return site_public
+
+    seen = [0]
+
+    def step(done: int, _total: int) -> None:
+        job.step(done - seen[0])
+        seen[0] = done
+
+    try:
+        unpacked = reader.unpack(part, [checker], same_key, None, step)
+    except BundleError as exc:
+        raise BundleError(
+            "readback_failed", f"the written bundle does not read back: {exc.message}"
+        ) from None
+    if unpacked.sha256 != written_sha256 or unpacked.manifest != manifest:
+        raise BundleError("readback_failed", "the written bundle reads back different from what was written")

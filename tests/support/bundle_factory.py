@@ -1,0 +1,147 @@
+"""Real ingredients for case-bundle tests: keys, a signed roster with a site device key, chained
+audit entries, confirmed records with Ed25519 envelopes, evidence files, age identities."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pyrage import x25519
+
+from examsite.audit.log import GENESIS, entry_hash
+from examsite.bundle import auditlog
+from examsite.bundle.auditlog import AuditSection
+from examsite.bundle.writer import BundleRequest, EvidenceFile, RecordItem, SiteInfo
+from examsite.canonical import canonical_bytes, sha256_hex
+from examsite.identity.dsse import PayloadType, envelope_sha256, sign_envelope
+from examsite.identity.keys import LocalSigner, fingerprint, generate_private_key
+from examsite.identity.roster import Roster, RosterTrust, sign_roster
+
+T0 = datetime(2026, 5, 16, 1, 0, tzinfo=UTC)
+SITE = SiteInfo("WH-01", "武汉第一考点", "HB-INST-7")
+
+
+@dataclass
+class Entry:
+    """An audit entry with the fields the log hashes (what a store row carries)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    content_sha256: str
+    detail: str
+    prev_hash: str
+    entry_hash: str
+
+
+def make_entries(count: int, start: Sequence[Entry] = ()) -> list[Entry]:
+    """``start`` extended by ``count`` chained entries with real hashes."""
+    out = list(start)
+    for _ in range(count):
+        seq = len(out) + 1
+        prev = out[-1].entry_hash if out else GENESIS
+        at = T0 + timedelta(seconds=seq)
+        content = hashlib.sha256(b"action %d" % seq).hexdigest()
+        fields = (seq, at, "staff-a", "incident.signed", "incident", f"inc-{seq}", content, "", prev)
+        out.append(Entry(*fields, entry_hash=entry_hash(*fields)))
+    return out
+
+
+@dataclass
+class Keys:
+    """An institution with a roster listing the site device key, three staff and a room head."""
+
+    institution: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
+    site: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
+    staff_a: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
+    staff_b: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
+    head: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
+    recipient: x25519.Identity = field(default_factory=x25519.Identity.generate)
+    centre: x25519.Identity = field(default_factory=x25519.Identity.generate)
+
+    def roster(self, site_code: str = SITE.code, site_roles: tuple[str, ...] = ("site_device",)) -> Roster:
+        roster = Roster.first("HB-INST-7", "湖北某评价机构", self.institution.public_key, T0)
+        roster = roster.enrolled(site_code, "考点设备", site_roles, self.site.public_key, T0)
+        roster = roster.enrolled("staff-a", "张三", ["invigilator"], self.staff_a.public_key, T0)
+        roster = roster.enrolled("staff-b", "李四", ["invigilator"], self.staff_b.public_key, T0)
+        return roster.enrolled("head-1", "王五", ["room_head"], self.head.public_key, T0)
+
+    def roster_envelope(self, **kwargs: object) -> bytes:
+        return sign_roster(self.roster(**kwargs), self.institution)  # type: ignore[arg-type]
+
+    def trust(self) -> RosterTrust:
+        return RosterTrust(frozenset({fingerprint(self.institution.public_key)}))
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return (str(self.recipient.to_public()), str(self.centre.to_public()))
+
+
+def confirmed_record(keys: Keys, incident_id: str, evidence: Sequence[str], version: int = 1) -> RecordItem:
+    """A record version co-signed by two staff and confirmed by the head, each naming the hashes."""
+    record = canonical_bytes(
+        {"incident_id": incident_id, "version": version, "facts": "考生携带手机", "evidence": sorted(evidence)}
+    )
+    record_sha = sha256_hex(record)
+    cosigns = [
+        sign_envelope(PayloadType.COSIGNATURE, canonical_bytes({"record_sha256": record_sha, "n": n}), signer)
+        for n, signer in enumerate((keys.staff_a, keys.staff_b), 1)
+    ]
+    confirmation = sign_envelope(
+        PayloadType.CONFIRMATION,
+        canonical_bytes(
+            {"record_sha256": record_sha, "cosignatures": [envelope_sha256(env) for env in cosigns]}
+        ),
+        keys.head,
+    )
+    return RecordItem(incident_id, version, record, (*cosigns, confirmation), tuple(sorted(set(evidence))))
+
+
+def evidence_file(folder: Path, data: bytes, media_type: str = "video/mp4") -> EvidenceFile:
+    """Store ``data`` as an evidence file named by its hash."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sha = hashlib.sha256(data).hexdigest()
+    path = folder / sha
+    path.write_bytes(data)
+    return EvidenceFile(sha, len(data), media_type, path)
+
+
+def request(
+    keys: Keys,
+    folder: Path,
+    *,
+    records: int = 2,
+    clip_size: int = 3000,
+    entries: Sequence[Entry] | None = None,
+    previous_sizes: Sequence[int] = (),
+    recipients: Sequence[str] | None = None,
+) -> BundleRequest:
+    """A request with ``records`` confirmed records, two evidence files each (one shared)."""
+    shared = evidence_file(folder / "evidence", b"photo of the seized phone", "image/jpeg")
+    evidence = [shared]
+    items = []
+    for n in range(records):
+        clip = evidence_file(folder / "evidence", os.urandom(clip_size + n))
+        evidence.append(clip)
+        items.append(confirmed_record(keys, f"inc-{n:03d}", [clip.sha256, shared.sha256]))
+    log = list(entries) if entries is not None else make_entries(5)
+    section: AuditSection = auditlog.build_section(
+        site_code=SITE.code, entries=log, previous_sizes=previous_sizes, signer=keys.site, at=T0
+    )
+    return BundleRequest(
+        site=SITE,
+        signer=keys.site,
+        roster_envelope=keys.roster_envelope(),
+        recipients=tuple(recipients) if recipients is not None else keys.recipients,
+        audit=section,
+        records=tuple(items),
+        evidence=tuple(evidence),
+        created_at=T0,
+    )

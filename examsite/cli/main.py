@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from examsite import __version__
 from examsite.cli.context import CliContext
 from examsite.errors import ExamsiteError
+from examsite.logs import close_logging, crash_folder, install_excepthooks, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING)
     if getattr(args, "func", None) is None:
         # No sub-command: the window, as a desktop user expects from the launcher.
         args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
     ctx = CliContext(db=args.db, data_dir=args.data_dir)
+    # The process's entry (console script, bundle) passes no argv; a test calling main([...]) does.
+    entry = argv is None
     try:
+        try:
+            paths = ctx.paths
+        except OSError:
+            paths = None  # a command that needs the data folder says what is wrong with it
+        if paths is not None:
+            setup_logging(paths, args.verbose)
+            if entry:
+                # A bug that escapes main leaves a crash report beside the logs (examsite.logs).
+                install_excepthooks(crash_folder(paths))
         return int(args.func(args, ctx) or 0)
     except ExamsiteError as exc:
         print(f"examsite: error[{exc.code}]: {exc}", file=sys.stderr)
@@ -86,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         ctx.close()
+        if not entry:
+            # The entry keeps its log open for the excepthook; an in-process caller gets it closed.
+            close_logging()
 
 
 if __name__ == "__main__":  # pragma: no cover

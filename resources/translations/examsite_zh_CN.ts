@@ -1,6 +1,283 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
   <context>
+    <name>IncidentFormDialog</name>
+    <message>
+      <source>Incident record</source>
+      <translation>违纪事件记录</translation>
+    </message>
+    <message>
+      <source>Subject</source>
+      <translation>对象</translation>
+    </message>
+    <message>
+      <source>Who</source>
+      <translation>对象类别</translation>
+    </message>
+    <message>
+      <source>Find</source>
+      <translation>查找</translation>
+    </message>
+    <message>
+      <source>seat, admission number or name</source>
+      <translation>座位号、准考证号或姓名</translation>
+    </message>
+    <message>
+      <source>Person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <source>Article and clause</source>
+      <translation>条款</translation>
+    </message>
+    <message>
+      <source>search the catalogue, e.g. 手机 or 6.1</source>
+      <translation>搜索条款，如“手机”或 6.1</translation>
+    </message>
+    <message>
+      <source>Reminded</source>
+      <translation>已提醒</translation>
+    </message>
+    <message>
+      <source>Refused to correct</source>
+      <translation>拒不改正</translation>
+    </message>
+    <message>
+      <source>Severity</source>
+      <translation>情节</translation>
+    </message>
+    <message>
+      <source>Facts and handling</source>
+      <translation>事实与现场处置</translation>
+    </message>
+    <message>
+      <source>Occurred at</source>
+      <translation>发生时间</translation>
+    </message>
+    <message>
+      <source>Discovered at</source>
+      <translation>发现时间</translation>
+    </message>
+    <message>
+      <source>Found after the assessment (art. 15 ¶2)</source>
+      <translation>评价结束后发现（第十五条第二款）</translation>
+    </message>
+    <message>
+      <source>Facts</source>
+      <translation>违纪事实</translation>
+    </message>
+    <message>
+      <source>On-site handling</source>
+      <translation>现场处置情况</translation>
+    </message>
+    <message>
+      <source>Acknowledgement</source>
+      <translation>当事人确认</translation>
+    </message>
+    <message>
+      <source>Note</source>
+      <translation>备注</translation>
+    </message>
+    <message>
+      <source>Evidence</source>
+      <translation>证据</translation>
+    </message>
+    <message>
+      <source>Clip: seconds before</source>
+      <translation>截取视频：之前（秒）</translation>
+    </message>
+    <message>
+      <source>after</source>
+      <translation>之后</translation>
+    </message>
+    <message>
+      <source>Cut clips</source>
+      <translation>截取视频</translation>
+    </message>
+    <message>
+      <source>Add photo or document…</source>
+      <translation>添加照片或文件…</translation>
+    </message>
+    <message>
+      <source>Add seized item…</source>
+      <translation>添加暂扣物品…</translation>
+    </message>
+    <message>
+      <source>Candidate</source>
+      <translation>参评人员</translation>
+    </message>
+    <message>
+      <source>Staff member</source>
+      <translation>工作人员</translation>
+    </message>
+    <message>
+      <source>The institution</source>
+      <translation>评价机构</translation>
+    </message>
+    <message>
+      <source>minor (情节较轻)</source>
+      <translation>情节较轻</translation>
+    </message>
+    <message>
+      <source>serious (情节严重)</source>
+      <translation>情节严重</translation>
+    </message>
+    <message>
+      <source>The party acknowledged the record</source>
+      <translation>当事人已签字确认</translation>
+    </message>
+    <message>
+      <source>The party refused to sign (recorded)</source>
+      <translation>当事人拒绝签字（已记录）</translation>
+    </message>
+    <message>
+      <source>The party was not present</source>
+      <translation>当事人不在场</translation>
+    </message>
+    <message>
+      <source>room %1</source>
+      <translation>考场 %1</translation>
+    </message>
+    <message>
+      <source>Marked at %1 (Beijing time) %2</source>
+      <translation>标记时间 %1（北京时间）%2</translation>
+    </message>
+    <message>
+      <source>Choose the clause the incident falls under.</source>
+      <translation>请选择该事件适用的条款。</translation>
+    </message>
+    <message>
+      <source>Consequence</source>
+      <translation>处理</translation>
+    </message>
+    <message>
+      <source>Before it can be signed:</source>
+      <translation>签字前还需：</translation>
+    </message>
+    <message>
+      <source>The record is complete and can be signed.</source>
+      <translation>记录已完整，可以签字。</translation>
+    </message>
+    <message>
+      <source>Amend the record</source>
+      <translation>更正记录</translation>
+    </message>
+    <message>
+      <source>Reason for the amendment:</source>
+      <translation>更正理由：</translation>
+    </message>
+    <message>
+      <source>Seized item</source>
+      <translation>暂扣物品</translation>
+    </message>
+    <message>
+      <source>Receipt number:</source>
+      <translation>收据编号：</translation>
+    </message>
+    <message>
+      <source>Choose the file</source>
+      <translation>选择文件</translation>
+    </message>
+    <message>
+      <source>Cutting clips…</source>
+      <translation>正在截取视频…</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+  </context>
+  <context>
+    <name>IncidentTableModel</name>
+    <message>
+      <source>Marked at</source>
+      <translation>标记时间</translation>
+    </message>
+    <message>
+      <source>Room</source>
+      <translation>考场</translation>
+    </message>
+    <message>
+      <source>Subject</source>
+      <translation>对象</translation>
+    </message>
+    <message>
+      <source>Article</source>
+      <translation>条款</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Signatures</source>
+      <translation>签字</translation>
+    </message>
+    <message>
+      <source>draft</source>
+      <translation>草稿</translation>
+    </message>
+    <message>
+      <source>signed</source>
+      <translation>已签字</translation>
+    </message>
+    <message>
+      <source>confirmed</source>
+      <translation>已确认</translation>
+    </message>
+    <message>
+      <source>exported</source>
+      <translation>已导出</translation>
+    </message>
+    <message>
+      <source>(not recorded yet)</source>
+      <translation>（尚未填写）</translation>
+    </message>
+  </context>
+  <context>
+    <name>IncidentsPage</name>
+    <message>
+      <source>Incidents</source>
+      <translation>违纪事件</translation>
+    </message>
+    <message>
+      <source>All states</source>
+      <translation>全部状态</translation>
+    </message>
+    <message>
+      <source>All subjects</source>
+      <translation>全部对象</translation>
+    </message>
+    <message>
+      <source>Candidates</source>
+      <translation>参评人员</translation>
+    </message>
+    <message>
+      <source>Staff</source>
+      <translation>工作人员</translation>
+    </message>
+    <message>
+      <source>Institution</source>
+      <translation>评价机构</translation>
+    </message>
+    <message>
+      <source>search subject or article</source>
+      <translation>搜索对象或条款</translation>
+    </message>
+    <message>
+      <source>Open record…</source>
+      <translation>打开记录…</translation>
+    </message>
+    <message>
+      <source>Co-sign…</source>
+      <translation>签字…</translation>
+    </message>
+    <message>
+      <source>Confirm (room head)…</source>
+      <translation>考场负责人确认…</translation>
+    </message>
+  </context>
+  <context>
     <name>MainWindow</name>
     <message>
       <source>examsite — exam-room surveillance and evidence</source>
@@ -99,12 +376,32 @@
       <translation>概览(&amp;O)</translation>
     </message>
     <message>
+      <source>&amp;Incident list</source>
+      <translation>事件列表(&amp;I)</translation>
+    </message>
+    <message>
+      <source>Ctrl+I</source>
+      <translation>Ctrl+I</translation>
+    </message>
+    <message>
+      <source>New exam &amp;session…</source>
+      <translation>新建考试场次(&amp;S)…</translation>
+    </message>
+    <message>
+      <source>&amp;Import candidate roster…</source>
+      <translation>导入考生名册(&amp;I)…</translation>
+    </message>
+    <message>
       <source>&amp;Verify audit log</source>
       <translation>校验审计日志(&amp;V)</translation>
     </message>
     <message>
       <source>&amp;About examsite</source>
       <translation>关于 examsite(&amp;A)</translation>
+    </message>
+    <message>
+      <source>Room:</source>
+      <translation>考场：</translation>
     </message>
     <message>
       <source>Database: %1</source>
@@ -149,6 +446,136 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>The audit log was changed:</source>
       <translation>审计日志已被改动：</translation>
+    </message>
+    <message>
+      <source>Incident moment stored; fill in the record.</source>
+      <translation>已记下事件时刻，请填写记录。</translation>
+    </message>
+    <message>
+      <source>Signatures</source>
+      <translation>签字</translation>
+    </message>
+    <message>
+      <source>Signing is not available in this build.</source>
+      <translation>此版本不提供签字功能。</translation>
+    </message>
+    <message>
+      <source>%1 candidates imported.</source>
+      <translation>已导入 %1 名考生。</translation>
+    </message>
+  </context>
+  <context>
+    <name>RecorderSupervisor</name>
+    <message>
+      <source>Recorder: recording (pid %1)</source>
+      <extracomment>The recorder died without being asked: its exit code (or -signal number for a kill). A translated one-line status for the status bar.</extracomment>
+      <translation>录像进程：正在录像（pid %1）</translation>
+    </message>
+    <message>
+      <source>Recorder: starting…</source>
+      <translation>录像进程：正在启动…</translation>
+    </message>
+    <message>
+      <source>Recorder stopped unexpectedly (exit %1); restarting in %2 s, restart #%3</source>
+      <translation>录像进程意外停止（退出码 %1）；%2 秒后重启，第 %3 次重启</translation>
+    </message>
+    <message>
+      <source>Recorder: stopped</source>
+      <translation>录像进程：已停止</translation>
+    </message>
+  </context>
+  <context>
+    <name>RosterImportDialog</name>
+    <message>
+      <source>Import candidate roster</source>
+      <translation>导入考生名册</translation>
+    </message>
+    <message>
+      <source>Session</source>
+      <translation>考试场次</translation>
+    </message>
+    <message>
+      <source>File (.xlsx or .csv)</source>
+      <translation>文件（.xlsx 或 .csv）</translation>
+    </message>
+    <message>
+      <source>Choose…</source>
+      <translation>选择…</translation>
+    </message>
+    <message>
+      <source>Skip the rows listed above and import the rest</source>
+      <translation>跳过上面列出的行，导入其余各行</translation>
+    </message>
+    <message>
+      <source>Import</source>
+      <translation>导入</translation>
+    </message>
+    <message>
+      <source>Row</source>
+      <translation>行</translation>
+    </message>
+    <message>
+      <source>Problem</source>
+      <translation>问题</translation>
+    </message>
+    <message>
+      <source>Candidate roster</source>
+      <translation>考生名册</translation>
+    </message>
+    <message>
+      <source>Rosters (*.xlsx *.csv)</source>
+      <translation>名册 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+      <source>%1 candidates ready; %2 rows with problems.</source>
+      <translation>%1 名考生可导入；%2 行有问题。</translation>
+    </message>
+  </context>
+  <context>
+    <name>SessionDialog</name>
+    <message>
+      <source>New exam session</source>
+      <translation>新建考试场次</translation>
+    </message>
+    <message>
+      <source>Session code</source>
+      <translation>场次编号</translation>
+    </message>
+    <message>
+      <source>Occupation (trade)</source>
+      <translation>职业（工种）</translation>
+    </message>
+    <message>
+      <source>Level</source>
+      <translation>等级</translation>
+    </message>
+    <message>
+      <source>Subject</source>
+      <translation>对象</translation>
+    </message>
+    <message>
+      <source>Starts</source>
+      <translation>开始时间</translation>
+    </message>
+    <message>
+      <source>Ends</source>
+      <translation>结束时间</translation>
+    </message>
+    <message>
+      <source>Rooms</source>
+      <translation>考场</translation>
+    </message>
+    <message>
+      <source>Theory (理论知识)</source>
+      <translation>理论知识</translation>
+    </message>
+    <message>
+      <source>Practical skills (操作技能)</source>
+      <translation>操作技能</translation>
+    </message>
+    <message>
+      <source>Comprehensive review (综合评审)</source>
+      <translation>综合评审</translation>
     </message>
   </context>
   <context>

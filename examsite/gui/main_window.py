@@ -8,11 +8,24 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from examsite import __version__, audit
+from examsite.clock import utc_now
 from examsite.errors import ExamsiteError, NotFound
 from examsite.gui.forms.ui_main_window import Ui_MainWindow
 from examsite.gui.i18n import Translations, save_language
-from examsite.gui.qt import QActionGroup, QCloseEvent, QEvent, QLabel, QMainWindow, QMessageBox, QSettings
+from examsite.gui.incidents_page import IncidentsPage
+from examsite.gui.qt import (
+    QActionGroup,
+    QCloseEvent,
+    QComboBox,
+    QEvent,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSettings,
+    Signal,
+)
 from examsite.gui.taskman import StoreOp, TaskManager
+from examsite.incidents.marks import mark_moment
 from examsite.sites.setup import current_site
 
 if TYPE_CHECKING:
@@ -50,6 +63,8 @@ def load_overview(session: Session) -> Overview | None:
 class MainWindow(QMainWindow):
     """The exam-room window."""
 
+    incident_marked = Signal(str)  # incident id, once the moment is stored
+
     def __init__(
         self, ctx: CliContext, translations: Translations, settings: QSettings, offer_demo: bool = True
     ):
@@ -65,6 +80,13 @@ class MainWindow(QMainWindow):
         self.ui.setupUi(self)
         self._status_store = QLabel()
         self.statusBar().addPermanentWidget(self._status_store)
+        self.room_combo = QComboBox()
+        self.room_combo.setMinimumContentsLength(8)
+        self._room_label = QLabel()
+        self.ui.mainToolBar.insertWidget(self.ui.actionMarkIncident, self._room_label)
+        self.ui.mainToolBar.insertWidget(self.ui.actionMarkIncident, self.room_combo)
+        self.incidents_page = IncidentsPage(self.store, self.taskman, self)
+        self.ui.pages.addWidget(self.incidents_page)
         self._language_group = QActionGroup(self)
         for action in (self.ui.actionLanguageChinese, self.ui.actionLanguageEnglish):
             self._language_group.addAction(action)
@@ -82,6 +104,17 @@ class MainWindow(QMainWindow):
         self.ui.actionLanguageChinese.triggered.connect(lambda: self.set_language("zh_CN"))
         self.ui.actionLanguageEnglish.triggered.connect(lambda: self.set_language("en"))
         self.ui.actionSetUpSite.triggered.connect(self._on_set_up_site_triggered)
+        self.ui.actionNewSession.triggered.connect(self._on_new_session_triggered)
+        self.ui.actionImportRoster.triggered.connect(self._on_import_roster_triggered)
+        self.ui.actionMarkIncident.triggered.connect(self.mark_incident)
+        self.ui.actionIncidents.triggered.connect(self.show_incidents)
+        self.incidents_page.open_requested.connect(self.open_incident_form)
+        self.incidents_page.sign_requested.connect(
+            lambda incident_id: self.open_signing(incident_id, confirm=False)
+        )
+        self.incidents_page.confirm_requested.connect(
+            lambda incident_id: self.open_signing(incident_id, confirm=True)
+        )
 
     def set_language(self, language: str) -> None:
         """Switch the interface language now and remember it."""
@@ -101,6 +134,8 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def _retranslate_dynamic(self) -> None:
+        self._room_label.setText(self.tr("Room:") + " ")
+        self.incidents_page.retranslate()
         self._status_store.setText(self.tr("Database: %1").replace("%1", self.store.url))
         self.ui.storeValue.setText(self.store.url)
         self._show_overview()
@@ -114,6 +149,12 @@ class MainWindow(QMainWindow):
 
     def _on_overview_loaded(self, overview: Overview) -> None:
         self.overview = overview
+        current = self.room_combo.currentText()
+        self.room_combo.clear()
+        self.room_combo.addItems(overview.rooms)
+        if current in overview.rooms:
+            self.room_combo.setCurrentText(current)
+        self.ui.actionMarkIncident.setEnabled(bool(overview.rooms))
         self._show_overview()
 
     def _on_store_failed(self, exc: BaseException) -> None:
@@ -180,6 +221,68 @@ class MainWindow(QMainWindow):
 
         dialog = SiteSetupDialog(self.store, self.taskman, self)
         dialog.site_saved.connect(lambda _site: self.refresh())
+        dialog.open()
+
+    # -- incidents ----------------------------------------------------------------------------
+    def mark_incident(self) -> None:
+        """One key: take the moment now, store it, and only then open the record form."""
+        moment = utc_now()  # taken on the key press, before anything else can delay it
+        room = self.room_combo.currentText() or None
+
+        def store_mark(session: Session) -> str:
+            return mark_moment(session, marked_by="window", room=room, at=moment).id
+
+        StoreOp(self.store, store_mark).success(self._on_incident_marked).failure(self._on_store_failed).run(
+            self.taskman
+        )
+
+    def _on_incident_marked(self, incident_id: str) -> None:
+        self.statusBar().showMessage(self.tr("Incident moment stored; fill in the record."), 10_000)
+        self.incident_marked.emit(incident_id)
+        self.incidents_page.refresh()
+        self.open_incident_form(incident_id)
+
+    def open_incident_form(self, incident_id: str) -> None:
+        from examsite.gui.incident_form import IncidentFormDialog
+
+        dialog = IncidentFormDialog(self.store, self.taskman, self.ctx.paths, incident_id, self)
+        dialog.record_saved.connect(lambda _id: self.incidents_page.refresh())
+        dialog.open()
+        self.incident_form = dialog
+
+    def show_incidents(self) -> None:
+        self.ui.pages.setCurrentWidget(self.incidents_page)
+        self.incidents_page.refresh()
+
+    def open_signing(self, incident_id: str, confirm: bool) -> None:
+        try:
+            from examsite.gui.signing_dialog import open_signing_dialog
+        except ImportError:
+            QMessageBox.information(
+                self, self.tr("Signatures"), self.tr("Signing is not available in this build.")
+            )
+            return
+        dialog = open_signing_dialog(
+            self, self.store, self.taskman, self.ctx.paths, incident_id, confirm=confirm
+        )
+        dialog.finished.connect(lambda _r: self.incidents_page.refresh())
+
+    def _on_new_session_triggered(self) -> None:
+        from examsite.gui.session_dialogs import SessionDialog
+
+        dialog = SessionDialog(self.store, self.taskman, self)
+        dialog.session_created.connect(lambda _code: self.refresh())
+        dialog.open()
+
+    def _on_import_roster_triggered(self) -> None:
+        from examsite.gui.session_dialogs import RosterImportDialog
+
+        dialog = RosterImportDialog(self.store, self.taskman, self)
+        dialog.imported.connect(
+            lambda n: self.statusBar().showMessage(
+                self.tr("%1 candidates imported.").replace("%1", str(n)), 10_000
+            )
+        )
         dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:

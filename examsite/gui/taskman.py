@@ -9,6 +9,7 @@ queued signal, so callbacks may touch widgets. Usage::
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -86,3 +87,50 @@ class StoreOp:
                 log.error("store operation failed:\n%s", "".join(traceback.format_exception(exc)))
 
         taskman.run(self._call, done)
+
+
+class LongJob(QObject):
+    """A long job (clip cut, export, import) on its own thread, with progress and cancel.
+
+    ``fn(job)`` runs off the GUI thread; it may call ``job.report(done, total, text)`` and should
+    stop when ``job.cancelled`` is true. ``finished`` / ``failed`` arrive on the GUI thread.
+    """
+
+    progressed = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, fn: Callable[[LongJob], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        self.progressed.emit(done, total, text)
+
+    def start(self) -> None:
+        def run() -> None:
+            try:
+                result = self._fn(self)
+            except BaseException as exc:  # delivered to the GUI thread, which shows it
+                self.failed.emit(exc)
+            else:
+                self.finished.emit(result)
+
+        self._thread = threading.Thread(target=run, name="long-job", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Join the thread (tests and shutdown); True when it has ended."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()

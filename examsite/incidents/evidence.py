@@ -11,6 +11,7 @@ import mimetypes
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -127,10 +128,21 @@ class ClipRequest:
     frame_accurate: bool = False
 
 
-def wait_for_post_roll(store: Store, camera_id: str, until: datetime, timeout: float) -> bool:
-    """Wait until the camera's index reaches ``until`` (the post-roll is still being recorded)."""
+def wait_for_post_roll(
+    store: Store,
+    camera_id: str,
+    until: datetime,
+    timeout: float,
+    cancelled: Callable[[], bool] | None = None,
+) -> bool:
+    """Wait until the camera's index reaches ``until`` (the post-roll is still being recorded).
+
+    Returns False on timeout or when ``cancelled()`` turns true.
+    """
     deadline = time.monotonic() + timeout
     while True:
+        if cancelled is not None and cancelled():
+            return False
         with store.session() as session:
             last = session.execute(
                 select(Segment.end_at)

@@ -185,9 +185,10 @@ class Candidate(Base):
     """参评人员 of one session, from the imported roster. ID numbers are text (18 digits or X)."""
 
     __tablename__ = "candidate"
+    # Explicit names: the convention would call both "uq_candidate_session_id", which PostgreSQL refuses.
     __table_args__ = (
-        UniqueConstraint("session_id", "id_number"),
-        UniqueConstraint("session_id", "admission_number"),
+        UniqueConstraint("session_id", "id_number", name="uq_candidate_session_id_number"),
+        UniqueConstraint("session_id", "admission_number", name="uq_candidate_session_admission"),
     )
 
     id: Mapped[str] = _id_column()

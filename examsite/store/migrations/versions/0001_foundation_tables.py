@@ -193,8 +193,8 @@ def upgrade() -> None:
             ["session_id"], ["exam_session.id"], name=op.f("fk_candidate_session_id_exam_session")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_candidate")),
-        sa.UniqueConstraint("session_id", "admission_number", name=op.f("uq_candidate_session_id")),
-        sa.UniqueConstraint("session_id", "id_number", name=op.f("uq_candidate_session_id")),
+        sa.UniqueConstraint("session_id", "admission_number", name=op.f("uq_candidate_session_admission")),
+        sa.UniqueConstraint("session_id", "id_number", name=op.f("uq_candidate_session_id_number")),
     )
     with op.batch_alter_table("candidate", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_candidate_id_number"), ["id_number"], unique=False)

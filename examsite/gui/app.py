@@ -50,7 +50,16 @@ def create_main_window(ctx: CliContext, lang: str | None = None, offer_demo: boo
 
 def run_app(ctx: CliContext, lang: str | None = None, offer_demo: bool = True) -> int:
     """Open the window and run until it closes; returns the exit code."""
-    app = ensure_application()
-    window = create_main_window(ctx, lang, offer_demo)
-    window.show()
-    return int(app.exec())
+    from examsite.gui.crash import install_crash_handling, offer_pending_reports
+
+    # Before the QApplication, so that Qt's start-up messages reach the log too.
+    crash_handling = install_crash_handling(ctx.paths)
+    try:
+        app = ensure_application()
+        window = create_main_window(ctx, lang, offer_demo)
+        window.show()
+        # The report of a crash of the last run, if any (non-blocking, over the window).
+        offer_pending_reports(window, ctx.paths)
+        return int(app.exec())
+    finally:
+        crash_handling.uninstall()

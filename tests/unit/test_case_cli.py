@@ -1,0 +1,269 @@
+"""``examsite case|bans|report`` on a real store: the whole path, and refusals that change nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from examsite.cli.main import main
+from examsite.store.engine import Store
+from examsite.store.models import AuditEntry, Determination
+from tests.support.cases import CANDIDATE_ID, OTHER_ID, make_record, open_case
+
+
+@pytest.fixture
+def case_id(store: Store) -> str:
+    with store.session() as s:
+        return open_case(s, make_record()).id
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_case_commands_take_a_case_from_determination_to_review(
+    store: Store, case_id: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    short = case_id[:8]
+    code, out, _ = _run(capsys, "case", "list", "--name", "张")
+    assert code == 0
+    assert short in out
+    assert "1 case(s)" in out
+    decider = ["--decider", "staff-9", "--decider-name", "王决"]
+    code, out, _ = _run(capsys, "case", "decide", short, *decider, "--on", "2026-09-18")
+    assert code == 0
+    assert "cites 6.1" in out
+    assert "取消你当次电工四级评价全部科目的评价成绩。" in out
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "notice",
+        short,
+        "--reference",
+        "告〔2026〕1号",
+        "--on",
+        "2026-09-18",
+        "--statement-until",
+        "2026-09-23",
+        "--route",
+        "书面送交考务办公室",
+        "--served-on",
+        "2026-09-18",
+    )
+    assert code == 0, out
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "decision",
+        short,
+        *decider,
+        "--reference",
+        "决〔2026〕1号",
+        "--on",
+        "2026-09-24",
+        "--statement-summary",
+        "未提出陈述和申辩。",
+        "--review-route",
+        "向本机构书面申请",
+        "--served-on",
+        "2026-09-24",
+    )
+    assert code == 0, out
+    assert "review may be requested until 2026-10-22" in out
+    code, out, _ = _run(capsys, "bans", "check", OTHER_ID, CANDIDATE_ID, "--on", "2026-10-01")
+    assert code == 1
+    assert f"{OTHER_ID}: no ban" in out
+    assert f"{CANDIDATE_ID}: BANNED 张行：因违反第6.1条，2026-09-24至2027-09-24（含）不得参加评价" in out
+    code, out, _ = _run(capsys, "bans", "list", "--on", "2026-10-01", "--csv", str(tmp_path / "b.csv"))
+    assert "1 ban(s) in force" in out
+    assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    code, out, _ = _run(capsys, "case", "deadlines", "--today", "2026-10-20")
+    assert "2026-10-22  review_request" in out
+    assert "(2 working day(s) left)" in out
+    code, out, _ = _run(
+        capsys, "case", "review", short, "--requested-on", "2026-10-21", "--grounds", "手机系误带"
+    )
+    assert "decide by 2026-11-11" in out
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "review",
+        short,
+        "--outcome",
+        "upheld",
+        "--on",
+        "2026-11-05",
+        "--text",
+        "维持。",
+        *decider,
+    )
+    assert code == 0
+    code, out, _ = _run(capsys, "case", "show", short, "--json")
+    data = json.loads(out)
+    assert data["state"] == "reviewed"
+    assert [d["kind"] for d in data["documents"]] == ["notice", "decision"]
+    assert data["reviews"][0]["outcome"] == "upheld"
+    assert data["bans"] == [{"from": "2026-09-24", "until": "2027-09-24", "lifted_on": None}]
+    code, out, _ = _run(
+        capsys,
+        "report",
+        "result",
+        short,
+        "--reporter",
+        "武汉市某职业技能评价机构",
+        "--reference",
+        "报〔2026〕1号",
+        "--on",
+        "2026-11-06",
+    )
+    assert "技能人才评价违纪违规行为处理结果报告" in out
+    assert "复核：2026年10月21日申请复核，复核结果：维持原决定" in out
+    code, out, _ = _run(capsys, "report", "stats", "2026", "--csv", str(tmp_path / "s.csv"))
+    rows = list(csv.reader(io.StringIO((tmp_path / "s.csv").read_text("utf-8-sig"), newline="")))
+    assert rows[1] == ["电工", "四级", "6", "1", "1", "1", "0", "1", "0"]
+
+
+def test_refusals_print_one_line_and_change_nothing(
+    store: Store, case_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with store.session() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEntry))
+    code, _, err = _run(
+        capsys,
+        "case",
+        "decide",
+        case_id[:8],
+        "--decider",
+        "staff-9",
+        "--decider-name",
+        "王决",
+        "--article",
+        "7.1",
+        "--severity",
+        "minor",
+    )
+    assert code == 2
+    assert err.startswith(
+        "examsite: error[invalid_input]: the record cites art. 6.1; determining art. 7(1) (minor)"
+    )
+    code, _, err = _run(
+        capsys, "case", "decide", case_id[:8], "--decider", "staff-1", "--decider-name", "记录人"
+    )
+    assert code == 2
+    assert "error[recusal_required]" in err
+    assert "recorded the incident" in err
+    code, _, err = _run(capsys, "case", "decide", case_id[:8], "--decider", "nobody")
+    assert "error[not_found]: no staff member 'nobody'" in err
+    code, _, err = _run(capsys, "case", "show", "zz")
+    assert "too short" in err
+    code, _, err = _run(capsys, "case", "notice", case_id[:8], "--reference", "告-1")
+    assert "--statement-until" in err
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == before
+        assert s.scalar(select(func.count()).select_from(Determination)) == 0
+
+
+def test_recusal_from_the_command_line(
+    store: Store, case_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "recuse",
+        case_id[:8],
+        "--staff-id",
+        "staff-9",
+        "--staff-name",
+        "王决",
+        "--reason",
+        "亲属",
+        "--on",
+        "2026-09-18",
+    )
+    assert code == 0
+    recusal_id = out.split()[2]
+    code, _, err = _run(
+        capsys,
+        "case",
+        "recuse",
+        case_id[:8],
+        "--decide",
+        recusal_id,
+        "--granted",
+        "--reason",
+        "属实",
+        "--decider",
+        "staff-9",
+        "--decider-name",
+        "王决",
+    )
+    assert "nobody decides on their own recusal" in err
+    code, out, _ = _run(
+        capsys,
+        "case",
+        "recuse",
+        case_id[:8],
+        "--decide",
+        recusal_id,
+        "--granted",
+        "--reason",
+        "属实",
+        "--decider",
+        "staff-8",
+        "--decider-name",
+        "负责人",
+        "--on",
+        "2026-09-19",
+    )
+    assert f"recusal {recusal_id} granted" in out
+    code, _, err = _run(
+        capsys,
+        "case",
+        "decide",
+        case_id[:8],
+        "--decider",
+        "staff-9",
+        "--decider-name",
+        "王决",
+        "--on",
+        "2026-09-20",
+    )
+    assert "was recused on 2026-09-19" in err
+
+
+def test_major_situation_flag_and_escalation_report(
+    store: Store, case_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _run(
+        capsys, "report", "escalation", case_id[:8], "--reporter", "机构", "--reference", "R-1"
+    )
+    assert "not flagged" in err
+    code, _, err = _run(capsys, "report", "flag", case_id[:8], "--on", "2026-09-18")
+    assert "say why this is a major situation" in err  # nothing in the store suggests one yet
+    code, out, _ = _run(capsys, "report", "flag", case_id[:8], "--reason", "网络舆情", "--on", "2026-09-18")
+    assert "flagged as a major situation: 网络舆情" in out
+    code, out, _ = _run(capsys, "case", "list", "--major")
+    assert "[major]" in out
+    code, out, _ = _run(
+        capsys,
+        "report",
+        "escalation",
+        case_id[:8],
+        "--reporter",
+        "武汉市某职业技能评价机构",
+        "--reference",
+        "R-1",
+        "--on",
+        "2026-09-18",
+    )
+    assert code == 0
+    assert "技能人才评价重大情况报告" in out
+    assert "网络舆情" in out
+    assert "尚未认定" in out

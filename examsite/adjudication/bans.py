@@ -26,6 +26,7 @@ from examsite.canonical import canonical_bytes
 from examsite.clock import to_local, utc_now
 from examsite.errors import InvalidInput, NotFound
 from examsite.rules.catalogue import BAN_YEARS
+from examsite.sites.candidates import BanNotice
 from examsite.sites.idnumber import normalise_id_number
 from examsite.store.models import Ban, Case, CaseDocument, CertificateVoid
 
@@ -42,6 +43,7 @@ __all__ = [
     "lift_case_bans",
     "mark_certificate_done",
     "record_decision_measures",
+    "roster_ban_lookup",
 ]
 
 ONLINE_ACTION = "撤销该证书在技能人才评价证书全国联网查询系统中的数据（对已上网证书数据作出相应处理）"
@@ -206,6 +208,17 @@ def check_candidates(session: Session, id_numbers: Iterable[str], on: date | Non
             if held is None or ban.ends_on > held.ends_on:
                 found[ban.id_number] = ban
     return {raw: found[norm] for raw, norm in given.items() if norm in found}
+
+
+def roster_ban_lookup(session: Session, id_numbers: list[str]) -> dict[str, BanNotice]:
+    """:func:`check_candidates` for today, shaped for the roster import (``examsite.sites.candidates``).
+
+    The roster preview refuses each banned row with the article and the last day of the ban.
+    """
+    return {
+        number: BanNotice(article=ban.article_key, until=ban.ends_on)
+        for number, ban in check_candidates(session, id_numbers).items()
+    }
 
 
 def ban_summary(ban: Ban, lang: str = "zh") -> str:

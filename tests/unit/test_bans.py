@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,18 @@ from examsite.adjudication.bans import (
     export_bans_csv,
     export_certificate_voids_csv,
     mark_certificate_done,
+    roster_ban_lookup,
 )
 from examsite.adjudication.determination import Decider, determine
 from examsite.adjudication.tables import csv_bytes
+from examsite.clock import to_local, utc_now
 from examsite.errors import InvalidInput
 from examsite.rules import Severity
+from examsite.sites.candidates import preview_roster
+from examsite.sites.sessions import SessionSpec, create_session
+from examsite.sites.setup import SiteSpec, init_site
 from examsite.store.engine import Store
-from examsite.store.models import Case
+from examsite.store.models import Case, ExamSubject
 from tests.support.cases import CANDIDATE_ID, OTHER_ID, candidate, make_record, open_case
 
 DECIDER = Decider("staff-9", "王决")
@@ -191,3 +196,33 @@ def test_a_ban_needs_the_id_number(store: Store) -> None:
                 statement_route="书面",
                 actor="clerk",
             )
+
+
+def test_a_banned_candidate_is_flagged_on_roster_import_with_article_and_end_date(
+    store: Store, tmp_path: Path
+) -> None:
+    # The roster import checks bans in force today, so the decision is dated today.
+    today = to_local(utc_now()).date()
+    _decide(store, {}, today)
+    _, until = ban_period(today, 1)
+    with store.session() as s:
+        site = init_site(s, SiteSpec("HB-0427", "评价机构", "武汉市", "S01", "第一考点", ("101",)))
+        start = datetime(2027, 6, 13, 1, 0, tzinfo=UTC)
+        spec = SessionSpec(
+            "2027-06-A", "电工", "四级", ExamSubject.THEORY, start, start.replace(hour=3), ("101",)
+        )
+        exam = create_session(s, site, spec, actor="tester")
+        roster = tmp_path / "roster.csv"
+        roster.write_text(
+            f"姓名,身份证号,准考证号,座位号\r\n张行,{CANDIDATE_ID},A001,1\r\n李某,{OTHER_ID},A002,2\r\n",
+            encoding="utf-8-sig",
+        )
+        preview = preview_roster(s, exam, roster, ban_lookup=roster_ban_lookup)
+        assert [r.name for r in preview.rows] == ["李某"]
+        assert [(p.line, p.message) for p in preview.problems] == [
+            (
+                2,
+                f"张行 ({CANDIDATE_ID[-4:]}) is banned under art. 6.1 until {until.isoformat()} "
+                "and may not sit this assessment",
+            )
+        ]

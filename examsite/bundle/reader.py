@@ -17,7 +17,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -36,23 +36,27 @@ from examsite.bundle.format import (
     MANIFEST_NAME,
     MAX_SMALL_MEMBER,
     ROSTER_NAME,
+    SUMS_NAME,
     Kind,
     Manifest,
     Member,
     RecordRef,
+    RosterRef,
 )
 from examsite.bundle.recipients import identity_recipient, recipient_fingerprint
 from examsite.bundle.tarprofile import MemberSink, TarReader
-from examsite.canonical import NotCanonical, parse_canonical, sha256_hex
+from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
-from examsite.identity.dsse import PayloadType, envelope_sha256, unverified_fields, verify_envelope
+from examsite.identity.dsse import PayloadType, unverified_fields, verify_envelope
 from examsite.identity.errors import MalformedEnvelope
-from examsite.identity.roster import RevocationReason, Role, RosterTrust, VerifiedRoster
+from examsite.identity.roster import Role, RosterTrust, VerifiedRoster
+from examsite.incidents.verification import verify_record
 
 CHUNK = 1 << 20
 
-# record bytes, its envelopes in bundle order, the roster the bundle carries -> raise on failure
-RecordVerifier = Callable[[bytes, Sequence[bytes], VerifiedRoster], None]
+# record bytes, its envelopes in bundle order, the roster the bundle carries, evidence SHA-256 -> the
+# file in quarantine; raises an ExamsiteError on failure
+RecordVerifier = Callable[[bytes, Sequence[bytes], VerifiedRoster, Mapping[str, Path]], None]
 Progress = Callable[[int, int], None]
 
 
@@ -92,19 +96,30 @@ class KnownBundles:
 
 # --- the site key -------------------------------------------------------------------------------
 
-# manifest (parsed, not yet verified), roster envelope bytes -> the site's public key
-SiteKeyPolicy = Callable[[Manifest, bytes], Ed25519PublicKey]
+
+@dataclass(frozen=True)
+class SiteKey:
+    """The key that may sign a site's manifests, and what the manifest must say to match it."""
+
+    public_key: Ed25519PublicKey
+    key_id: str
+    site_code: str
+    roster: RosterRef | None  # the roster the manifest must name (None: not checked, read-back only)
+
+
+# key id the manifest envelope names, roster envelope bytes -> the trusted site key, or raise
+SiteKeyPolicy = Callable[[str, bytes], SiteKey]
 
 
 class RosterSiteKey:
     """Trust the site key because the institution's roster, checked against pinned fingerprints,
-    lists it as the active ``site_device`` key of the manifest's site (see docs/bundle-format.md)."""
+    lists it as an active ``site_device`` key (see docs/bundle-format.md, "Trusting the site key")."""
 
     def __init__(self, trust: RosterTrust) -> None:
         self.trust = trust
         self.verified: VerifiedRoster | None = None
 
-    def __call__(self, manifest: Manifest, roster_envelope: bytes) -> Ed25519PublicKey:
+    def __call__(self, key_id: str, roster_envelope: bytes) -> SiteKey:
         try:
             verified = self.trust.verify(roster_envelope)
         except ExamsiteError as exc:
@@ -112,33 +127,23 @@ class RosterSiteKey:
                 "roster_untrusted", f"the bundle's roster is not trusted: {exc.message} [{exc.code}]"
             ) from None
         roster = verified.roster
-        ref = manifest.roster
-        if (roster.issuer_code, roster.version, verified.checkpoint.payload_sha256) != (
-            ref.issuer_code,
-            ref.version,
-            ref.payload_sha256,
-        ):
-            raise BundleError("manifest_invalid", "the manifest names another roster than the one carried")
-        site = manifest.site
         try:
-            entry = roster.lookup(site.key_id)
+            entry = roster.lookup(key_id)
         except ExamsiteError:
             raise BundleError(
                 "site_key_untrusted",
-                f"key {site.key_id} is not in roster version {roster.version} of {roster.issuer_code}",
+                f"the manifest is signed by key {key_id}, which roster version {roster.version} of "
+                f"{roster.issuer_code} does not list",
             ) from None
-        if (
-            entry.revoked_at is not None
-            or not entry.has_role(Role.SITE_DEVICE)
-            or entry.staff_id != site.code
-        ):
+        if entry.revoked_at is not None or not entry.has_role(Role.SITE_DEVICE):
             raise BundleError(
                 "site_key_untrusted",
-                f"key {site.key_id} is not the active site device key of site {site.code} "
-                f"in roster version {roster.version}",
+                f"key {key_id} ({entry.staff_id}) is not an active site device key in roster version "
+                f"{roster.version}",
             )
         self.verified = verified
-        return entry.ed25519()
+        ref = RosterRef(roster.issuer_code, roster.version, verified.checkpoint.payload_sha256)
+        return SiteKey(entry.ed25519(), key_id, entry.staff_id, ref)
 
 
 # --- streaming unpack ---------------------------------------------------------------------------
@@ -167,7 +172,13 @@ class _MemberCheck:
         elif self._file is not None:
             self._file.write(data)
 
+    def abort(self) -> None:
+        """Close the member's file after a failure elsewhere (the caller removes the folder)."""
+        if self._file is not None:
+            self._file.close()
+
     def close(self) -> None:
+        self._unpacker.current = None
         if self._file is not None:
             self._file.flush()
             os.fsync(self._file.fileno())
@@ -195,6 +206,7 @@ class _Unpacker:
         self._index = 0  # members seen so far
         self._done_bytes = 0
         self.error: BaseException | None = None
+        self.current: _MemberCheck | None = None  # the member whose data is streaming
 
     # pyrage calls write() with plaintext as it is authenticated
     def write(self, data: bytes) -> int:
@@ -212,84 +224,107 @@ class _Unpacker:
     def _on_member(self, name: str, size: int) -> MemberSink:
         index = self._index
         self._index += 1
-        if index == 0:
-            if name != MANIFEST_NAME:
+        if index < len(_HEAD):
+            # manifest, SHA256SUMS and roster have fixed places: they are read before the manifest
+            # can be trusted, held in memory, and checked against it once its signature verifies
+            if name != _HEAD[index]:
                 raise BundleError(
-                    "member_order", f"the first member is {name!r}; the manifest must come first"
+                    "member_order", f"member {index + 1} is {name!r}; the format puts {_HEAD[index]} there"
                 )
             if size > MAX_SMALL_MEMBER:
-                raise BundleError(
-                    "oversize_member", f"the manifest claims {size} bytes, over {MAX_SMALL_MEMBER}"
-                )
+                raise BundleError("oversize_member", f"{name} claims {size} bytes, over {MAX_SMALL_MEMBER}")
             return _MemberCheck(self, name, None, None)
         manifest = self.manifest
-        assert manifest is not None  # the manifest member completed before any later header
+        assert manifest is not None  # set when the roster member completed
         listed = manifest.members
         if index - 1 >= len(listed) or listed[index - 1].path != name:
             if any(member.path == name for member in listed):
                 raise BundleError("member_order", f"{name} is out of the manifest's order")
             raise BundleError("unlisted_member", f"the tar holds {name!r}, which the manifest does not list")
         expected = listed[index - 1]
-        if size > expected.size:
-            raise BundleError(
-                "oversize_member", f"{name} claims {size} bytes; the manifest says {expected.size}"
-            )
-        if size < expected.size:
-            raise BundleError("member_size", f"{name} has {size} bytes; the manifest says {expected.size}")
+        _check_size(expected, size)
         if expected.kind is Kind.EVIDENCE and self.folder is not None:
             target = self.folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            return _MemberCheck(self, name, expected, os.fdopen(fd, "wb"))
-        # the format puts SHA256SUMS and the roster before anything else, so every member after them
-        # is read only once the manifest's signature has verified
+            self.current = _MemberCheck(self, name, expected, os.fdopen(fd, "wb"))
+            return self.current
         return _MemberCheck(self, name, expected, None)
 
     def member_done(self, name: str, data: bytes | None) -> None:
         if data is not None:
             self.small[name] = data
-            if self.folder is not None:
-                target = self.folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-        if name == MANIFEST_NAME:
-            assert data is not None
-            self.manifest_envelope = data
-            self.manifest = _unverified_manifest(data)
-        elif name == ROSTER_NAME:
-            assert self.manifest is not None
-            assert self.manifest_envelope is not None
-            assert data is not None
-            self.site_key = self._site_key_policy(self.manifest, data)
-            _verify_manifest_signature(self.manifest_envelope, self.manifest, self.site_key)
+        if name == ROSTER_NAME:
+            self._trust_manifest()
+        if self.folder is not None and self.manifest is not None:
+            # nothing reaches the folder before the manifest's signature verified
+            for held in [name] if name not in _HEAD else list(_HEAD):
+                if held in self.small:
+                    target = self.folder / held
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(self.small[held])
+
+    def _trust_manifest(self) -> None:
+        envelope = self.small[MANIFEST_NAME]
+        try:
+            payload_type, payload, key_id = unverified_fields(envelope)
+        except MalformedEnvelope as exc:
+            raise BundleError(
+                "manifest_invalid", f"the manifest envelope is malformed: {exc.message}"
+            ) from None
+        if payload_type != PayloadType.MANIFEST:
+            raise BundleError("manifest_invalid", f"the first member signs {payload_type!r}, not a manifest")
+        site = self._site_key_policy(key_id, self.small[ROSTER_NAME])
+        _verify_manifest_signature(envelope, key_id, site.public_key)
+        manifest = Manifest.from_payload(payload)
+        if manifest.site.key_id != key_id or manifest.site.code != site.site_code:
+            raise BundleError(
+                "site_key_untrusted",
+                f"the manifest speaks for site {manifest.site.code} but is signed by the key of "
+                f"{site.site_code}",
+            )
+        if site.roster is not None and manifest.roster != site.roster:
+            raise BundleError("manifest_invalid", "the manifest names another roster than the one carried")
+        for listed, held in zip(manifest.members[:2], _HEAD[1:], strict=True):
+            data = self.small[held]
+            _check_size(listed, len(data))
+            if sha256_hex(data) != listed.sha256:
+                raise BundleError("member_hash", f"{held} does not have the SHA-256 the manifest lists")
+        self.manifest_envelope = envelope
+        self.manifest = manifest
+        self.site_key = site.public_key
 
     def finish(self) -> None:
         self.tar.finish()
         manifest = self.manifest
         if manifest is None:
-            raise BundleError("missing_member", "the tar holds no manifest")
+            raise BundleError("missing_member", "the bundle ends before its manifest, SHA256SUMS and roster")
         if self._index - 1 < len(manifest.members):
             missing = manifest.members[self._index - 1].path
             raise BundleError("missing_member", f"{missing} is listed in the manifest but not in the bundle")
 
 
-def _unverified_manifest(envelope: bytes) -> Manifest:
-    try:
-        payload_type, payload, _key_id = unverified_fields(envelope)
-    except MalformedEnvelope as exc:
-        raise BundleError("manifest_invalid", f"the manifest envelope is malformed: {exc.message}") from None
-    if payload_type != PayloadType.MANIFEST:
-        raise BundleError("manifest_invalid", f"the first member signs {payload_type!r}, not a manifest")
-    return Manifest.from_payload(payload)
+_HEAD = (MANIFEST_NAME, SUMS_NAME, ROSTER_NAME)
 
 
-def _verify_manifest_signature(envelope: bytes, manifest: Manifest, key: Ed25519PublicKey) -> None:
+def _check_size(expected: Member, size: int) -> None:
+    if size > expected.size:
+        raise BundleError(
+            "oversize_member", f"{expected.path} claims {size} bytes; the manifest says {expected.size}"
+        )
+    if size < expected.size:
+        raise BundleError(
+            "member_size", f"{expected.path} has {size} bytes; the manifest says {expected.size}"
+        )
+
+
+def _verify_manifest_signature(envelope: bytes, key_id: str, key: Ed25519PublicKey) -> None:
     try:
-        verify_envelope(envelope, {manifest.site.key_id: key}, PayloadType.MANIFEST)
+        verify_envelope(envelope, {key_id: key}, PayloadType.MANIFEST)
     except ExamsiteError as exc:
         raise BundleError(
             "manifest_signature",
-            f"the manifest's signature does not verify under site key {manifest.site.key_id}: {exc.message}",
+            f"the manifest's signature does not verify under site key {key_id}: {exc.message}",
         ) from None
 
 
@@ -374,13 +409,15 @@ def unpack(
     source = _HashingInput(fh, total, progress)
     try:
         pyrage.decrypt_io(source, unpacker, list(identities))
+        unpacker.finish()
     except (pyrage.DecryptError, OSError) as exc:
         if unpacker.error is not None:  # pragma: no cover - a disk error while writing quarantine
             raise unpacker.error from None
         raise age_error(exc) from None
     finally:
         fh.close()
-    unpacker.finish()
+        if unpacker.current is not None:
+            unpacker.current.abort()
     assert unpacker.manifest is not None
     assert unpacker.manifest_envelope is not None
     assert unpacker.site_key is not None
@@ -435,7 +472,7 @@ def verify_bundle(
     identities: Sequence[x25519.Identity],
     trust: RosterTrust,
     quarantine: Path,
-    record_verifier: RecordVerifier,
+    record_verifier: RecordVerifier | None = None,
     history: BundleHistory | None = None,
     progress: Progress | None = None,
 ) -> VerifiedBundle:
@@ -480,8 +517,10 @@ def verify_bundle(
             unpacked.site_key,
             history.audit_points(manifest.site.code),
         )
+        evidence = {member.sha256: folder / member.path for member in manifest.evidence}
+        check = record_verifier or incident_record_verifier
         records = tuple(
-            _verify_record(ref, unpacked.small, policy.verified, record_verifier) for ref in manifest.records
+            _verify_record(ref, unpacked.small, policy.verified, check, evidence) for ref in manifest.records
         )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -499,12 +538,16 @@ def verify_bundle(
 
 
 def _verify_record(
-    ref: RecordRef, small: dict[str, bytes], roster: VerifiedRoster, verifier: RecordVerifier
+    ref: RecordRef,
+    small: dict[str, bytes],
+    roster: VerifiedRoster,
+    verifier: RecordVerifier,
+    evidence: Mapping[str, Path],
 ) -> VerifiedRecord:
     record = small[ref.record_path]
     envelopes = tuple(small[path] for path in ref.signature_paths)
     try:
-        verifier(record, envelopes, roster)
+        verifier(record, envelopes, roster, evidence)
     except BundleError:
         raise
     except ExamsiteError as exc:
@@ -515,58 +558,18 @@ def _verify_record(
     return VerifiedRecord(ref, record, envelopes)
 
 
-# --- an interim record verifier -----------------------------------------------------------------
+# --- record verification -----------------------------------------------------------------------
 
 
-def _strings(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, dict):
-        return set().union(*(_strings(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_strings(v) for v in value)) if value else set()
-    return set()
-
-
-def envelope_record_verifier(record: bytes, envelopes: Sequence[bytes], roster: VerifiedRoster) -> None:
-    """Check a record's envelopes against the roster (art. 15): two or more co-signatures by distinct
-    staff, then one confirmation by a ``room_head``; every signature verifies under a key the roster
-    lists (not revoked as compromised); each co-signature names the record's SHA-256 and the
-    confirmation names the record and every co-signature's envelope SHA-256.
-
-    Payload field names are not assumed, only that the hashes appear as values; the incident
-    workflow's own verifier replaces this one when it lands. Raises ``record_signature``.
+def incident_record_verifier(
+    record: bytes, envelopes: Sequence[bytes], roster: VerifiedRoster, evidence: Mapping[str, Path]
+) -> None:
+    """Verify a record version with :func:`examsite.incidents.verification.verify_record` (art. 15):
+    two distinct witnesses co-signed these bytes, the room head confirmed exactly those co-signatures,
+    every key is in the trusted roster, and every evidence file the record lists that the bundle
+    carries has the size and SHA-256 the record names. Raises ``record_signature`` with every finding.
     """
-
-    def fail(message: str) -> BundleError:
-        return BundleError("record_signature", message)
-
-    if len(envelopes) < 3:
-        raise fail(f"a confirmed record needs two co-signatures and a confirmation, found {len(envelopes)}")
-    record_sha = sha256_hex(record)
-    keys = roster.roster.trusted_keys(include_revoked=True)
-    signers: list[str] = []
-    for index, envelope in enumerate(envelopes):
-        last = index == len(envelopes) - 1
-        expected = PayloadType.CONFIRMATION if last else PayloadType.COSIGNATURE
-        try:
-            verified = verify_envelope(envelope, keys, expected)
-            payload = parse_canonical(verified.payload)
-        except (ExamsiteError, NotCanonical) as exc:
-            raise fail(f"envelope {index + 1}: {exc.message} [{exc.code}]") from None
-        entry = roster.roster.lookup(verified.key_id)
-        if entry.revocation_reason is RevocationReason.COMPROMISED:
-            raise fail(f"envelope {index + 1} is signed by key {entry.key_id}, revoked as compromised")
-        values = _strings(payload)
-        if record_sha not in values:
-            raise fail(f"envelope {index + 1} does not name the record's SHA-256")
-        if last:
-            if not entry.has_role(Role.ROOM_HEAD):
-                raise fail(f"the confirmation is signed by {entry.staff_id}, who is not a room head")
-            missing = [i + 1 for i, env in enumerate(envelopes[:-1]) if envelope_sha256(env) not in values]
-            if missing:
-                raise fail(f"the confirmation does not name co-signature(s) {missing}")
-        else:
-            signers.append(entry.staff_id)
-    if len(set(signers)) != len(signers):
-        raise fail("the co-signatures are not by distinct staff members")
+    report = verify_record(record, envelopes, roster.roster, evidence.get)
+    if not report.ok:
+        findings = "; ".join(f"{error.code.value}: {error.message}" for error in report.errors)
+        raise BundleError("record_signature", findings)

@@ -363,8 +363,9 @@ def _read_back(
     written_sha256: str,
     job: _Job,
 ) -> None:
-    def same_key(seen: Manifest, _roster: bytes) -> Ed25519PublicKey:
-        return site_public
+    def same_key(key_id: str, _roster: bytes) -> reader.SiteKey:
+        # the roster was checked before writing; the read-back proves the bytes, not the trust
+        return reader.SiteKey(site_public, key_id, manifest.site.code, manifest.roster)
 
     seen = [0]
 

@@ -16,10 +16,13 @@ from examsite.audit.log import GENESIS, entry_hash
 from examsite.bundle import auditlog
 from examsite.bundle.auditlog import AuditSection
 from examsite.bundle.writer import BundleRequest, EvidenceFile, RecordItem, SiteInfo
-from examsite.canonical import canonical_bytes, sha256_hex
+from examsite.canonical import sha256_hex
 from examsite.identity.dsse import PayloadType, envelope_sha256, sign_envelope
 from examsite.identity.keys import LocalSigner, fingerprint, generate_private_key
 from examsite.identity.roster import Roster, RosterTrust, sign_roster
+from examsite.incidents.record import EvidenceKind, EvidenceRef
+from examsite.incidents.verification import confirmation_payload, cosignature_payload
+from tests.support.cases import make_record
 
 T0 = datetime(2026, 5, 16, 1, 0, tzinfo=UTC)
 SITE = SiteInfo("WH-01", "武汉第一考点", "HB-INST-7")
@@ -84,24 +87,53 @@ class Keys:
         return (str(self.recipient.to_public()), str(self.centre.to_public()))
 
 
-def confirmed_record(keys: Keys, incident_id: str, evidence: Sequence[str], version: int = 1) -> RecordItem:
-    """A record version co-signed by two staff and confirmed by the head, each naming the hashes."""
-    record = canonical_bytes(
-        {"incident_id": incident_id, "version": version, "facts": "考生携带手机", "evidence": sorted(evidence)}
-    )
+def confirmed_record(
+    keys: Keys, incident_id: str, evidence: Sequence[EvidenceFile], version: int = 1
+) -> RecordItem:
+    """A real incident record version co-signed by two invigilators and confirmed by the room head
+    (art. 15), with the payloads the incident workflow signs."""
+    record = make_record(
+        incident_id=incident_id,
+        version=version,
+        institution_code=SITE.institution_code,
+        site_code=SITE.code,
+        evidence=tuple(
+            EvidenceRef(item.sha256, item.size, item.media_type, EvidenceKind.VIDEO_CLIP, "101-前", T0, T0)
+            for item in sorted(evidence, key=lambda e: e.sha256)
+        ),
+    ).to_bytes()
     record_sha = sha256_hex(record)
     cosigns = [
-        sign_envelope(PayloadType.COSIGNATURE, canonical_bytes({"record_sha256": record_sha, "n": n}), signer)
-        for n, signer in enumerate((keys.staff_a, keys.staff_b), 1)
+        sign_envelope(
+            PayloadType.COSIGNATURE,
+            cosignature_payload(
+                incident_id=incident_id,
+                version=version,
+                record_sha256=record_sha,
+                staff_id=staff_id,
+                key_id=signer.key_id,
+                role="invigilator",
+                at=T0,
+            ),
+            signer,
+        )
+        for staff_id, signer in (("staff-a", keys.staff_a), ("staff-b", keys.staff_b))
     ]
     confirmation = sign_envelope(
         PayloadType.CONFIRMATION,
-        canonical_bytes(
-            {"record_sha256": record_sha, "cosignatures": [envelope_sha256(env) for env in cosigns]}
+        confirmation_payload(
+            incident_id=incident_id,
+            version=version,
+            record_sha256=record_sha,
+            cosignatures=[envelope_sha256(env) for env in cosigns],
+            staff_id="head-1",
+            key_id=keys.head.key_id,
+            at=T0,
         ),
         keys.head,
     )
-    return RecordItem(incident_id, version, record, (*cosigns, confirmation), tuple(sorted(set(evidence))))
+    shas = tuple(sorted({item.sha256 for item in evidence}))
+    return RecordItem(incident_id, version, record, (*cosigns, confirmation), shas)
 
 
 def evidence_file(folder: Path, data: bytes, media_type: str = "video/mp4") -> EvidenceFile:
@@ -130,7 +162,7 @@ def request(
     for n in range(records):
         clip = evidence_file(folder / "evidence", os.urandom(clip_size + n))
         evidence.append(clip)
-        items.append(confirmed_record(keys, f"inc-{n:03d}", [clip.sha256, shared.sha256]))
+        items.append(confirmed_record(keys, f"inc-{n:03d}", [clip, shared]))
     log = list(entries) if entries is not None else make_entries(5)
     section: AuditSection = auditlog.build_section(
         site_code=SITE.code, entries=log, previous_sizes=previous_sizes, signer=keys.site, at=T0

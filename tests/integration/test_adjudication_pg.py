@@ -362,3 +362,57 @@ def test_archive_search_by_every_criterion(db: Store) -> None:
             names(state="closed")
         with pytest.raises(InvalidInput, match="ends before"):
             names(occurred_from=date(2026, 10, 1), occurred_to=date(2026, 9, 1))
+
+
+def test_a_varied_review_reopens_the_case_for_a_new_decision_and_ban(db: Store) -> None:
+    case_id = _decided_case(db, decided_on=date(2026, 9, 24), served_on=date(2026, 9, 24))
+    with db.session() as s:
+        case = get_case(s, case_id)
+        with pytest.raises(InvalidInput, match="can no longer be determined"):
+            determine(s, case, decider=DECIDER, determined_on=date(2026, 9, 25))
+        review = notices.request_review(
+            s, case, requested_on=date(2026, 9, 28), grounds="情节认定过重", actor="p"
+        )
+        notices.decide_review(
+            s,
+            review,
+            outcome="varied",
+            outcome_on=date(2026, 10, 9),
+            text="改按第五条第(四)项处理。",
+            decider=DECIDER,
+        )
+        assert case.state == CaseState.OPEN
+        det = determine(
+            s,
+            case,
+            decider=DECIDER,
+            determined_on=date(2026, 10, 9),
+            article_key="5.4",
+            change_reason="复核变更",
+        )
+        assert (det.seq, det.ban_years) == (2, None)
+        notice = notices.issue_notice(
+            s,
+            case,
+            reference="告-复核后",
+            issued_on=date(2026, 10, 9),
+            statement_deadline=date(2026, 10, 14),
+            statement_route=ROUTE,
+            actor="clerk",
+        )
+        notices.record_service(s, notice, served_on=date(2026, 10, 9), actor="clerk")
+        decision = notices.issue_decision(
+            s,
+            case,
+            decider=DECIDER,
+            reference="决-复核后",
+            decided_on=date(2026, 10, 15),
+            statement_summary="未再陈述。",
+            review_route=REVIEW_ROUTE,
+        )
+        assert "取消你当次电工四级评价理论知识科目的评价成绩。" in decision.text
+        assert "不得参加" not in decision.text
+        assert check_candidates(s, [CANDIDATE_ID], date(2026, 10, 16)) == {}
+        (old_ban,) = s.execute(select(Ban).where(Ban.case_id == case_id)).scalars()
+        assert old_ban.lifted_reason == "review varied on 2026-10-09"
+        assert [d.reference for d in notices.case_documents(s, case)][-2:] == ["告-复核后", "决-复核后"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import av
 
@@ -37,7 +37,8 @@ DEFAULT_BEFORE = timedelta(seconds=60)
 DEFAULT_AFTER = timedelta(seconds=120)
 MEDIA_TYPE = "video/mp4"
 #: Output time base: fine enough for 25/30/50/60 fps and 48 kHz audio alike.
-_OUT_TB = Fraction(1, 90000)
+_OUT_RATE = 90000
+_OUT_TB = Fraction(1, _OUT_RATE)
 
 
 class SegmentLike(Protocol):
@@ -126,10 +127,6 @@ class _StreamState:
     last_dts: int | None = None
 
 
-def _seconds(value: int, tb: Fraction) -> float:
-    return float(value * tb)
-
-
 def cut_clip(
     segments: Sequence[SegmentLike],
     start: datetime,
@@ -165,12 +162,11 @@ def cut_clip(
     try:
         stats = _write_mp4(chosen, start, end, tmp, frame_accurate)
         digest = hashlib.sha256()
-        size = 0
         with atomic_writer(out_path, 0o400) as fh, open(tmp, "rb") as src:
+            size = _copy(src, fh)
+            src.seek(0)
             while chunk := src.read(CHUNK):
                 digest.update(chunk)
-                fh.write(chunk)
-                size += len(chunk)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -226,7 +222,9 @@ def _write_mp4(
     try:
         for seg in chosen:
             seg_start = as_utc(seg.start)
-            with _open_segment(Path(seg.path)) as container:
+            # Only the first segment's streams become the clip's tracks: the others open with a
+            # short probe (a full probe costs ~70 ms a segment, most of the cut's time).
+            with _open_segment(Path(seg.path), quick=template_key is not None) as container:
                 if not container.streams.video:
                     continue
                 video = container.streams.video[0]
@@ -239,17 +237,18 @@ def _write_mp4(
                     if audio is not None:
                         audio_codec = audio.codec_context.name
                         states["a"] = _StreamState(output.add_stream_from_template(audio))
-                elif key != template_key:
+                elif key[0] != template_key[0] or (key[1] and key[1:] != template_key[1:]):
                     break  # the camera changed codec or size: an MP4 track cannot; stop here
                 packets = list(_segment_packets(container, video, audio))
-                if not packets:
+                if not any(kind == "v" and p.is_keyframe for kind, p, _ in packets):
                     continue
-                seg_origin = min(p.pts * p.time_base for kind, p in packets if kind == "v" and p.is_keyframe)
+                # Time zero of a segment is its first keyframe: the recorder starts every segment there.
+                seg_origin = min(p.pts * tb for kind, p, tb in packets if kind == "v" and p.is_keyframe)
                 if first_keyframe is None:
                     # The latest keyframe at or before the start; the segment begins with one.
                     keys = [
-                        seg_start + timedelta(seconds=float(p.pts * p.time_base - seg_origin))
-                        for kind, p in packets
+                        seg_start + timedelta(seconds=p.pts * tb - seg_origin)
+                        for kind, p, tb in packets
                         if kind == "v" and p.is_keyframe
                     ]
                     before = [k for k in keys if k <= start]
@@ -257,18 +256,19 @@ def _write_mp4(
                     origin = start if frame_accurate else first_keyframe
                 assert origin is not None
                 wrote = False
-                for kind, packet in packets:
+                frame_s = 1 / float(video.average_rate or 25)
+                for kind, packet, tb in packets:
                     if kind not in states:
                         continue
-                    wall = seg_start + timedelta(seconds=float(packet.pts * packet.time_base - seg_origin))
+                    wall = seg_start + timedelta(seconds=packet.pts * tb - seg_origin)
                     if wall < first_keyframe or wall >= end:
                         continue
-                    _mux(output, states[kind], packet, wall, origin)
+                    _mux(output, states[kind], packet, tb, (wall - origin).total_seconds())
                     wrote = True
                     if kind == "v":
                         frames += 1
-                        duration = packet.duration or round(1 / (video.average_rate or 25) / packet.time_base)
-                        last_end = max(last_end, wall + timedelta(seconds=float(duration * packet.time_base)))
+                        duration = packet.duration * tb if packet.duration else frame_s
+                        last_end = max(last_end, wall + timedelta(seconds=duration))
                 if wrote:
                     used.append(seg)
         if frames == 0 or first_keyframe is None:
@@ -288,9 +288,29 @@ def _write_mp4(
     }
 
 
-def _open_segment(path: Path) -> Any:
+def _copy(src: BinaryIO, dst: BinaryIO) -> int:
+    """Copy a file into another inside the kernel where it can (Linux), else through a buffer."""
+    size = os.fstat(src.fileno()).st_size
+    copied = 0
     try:
-        return av.open(str(path), format="mpegts")
+        while copied < size:
+            step = os.copy_file_range(src.fileno(), dst.fileno(), size - copied)
+            if step == 0:
+                break
+            copied += step
+    except (AttributeError, OSError):
+        src.seek(copied)
+        dst.seek(copied)
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+            copied += len(chunk)
+    return copied
+
+
+def _open_segment(path: Path, quick: bool = False) -> Any:
+    options = {"probesize": "32768", "analyzeduration": "0"} if quick else {}
+    try:
+        return av.open(str(path), format="mpegts", options=options)
     except (av.error.FFmpegError, OSError) as exc:
         raise ExamsiteError(
             f"segment {path.name} cannot be read: {exc}",
@@ -299,28 +319,29 @@ def _open_segment(path: Path) -> Any:
         ) from None
 
 
-def _segment_packets(container: Any, video: Any, audio: Any) -> Iterable[tuple[str, Any]]:
+def _segment_packets(container: Any, video: Any, audio: Any) -> Iterable[tuple[str, Any, float]]:
+    """(kind, packet, time base as float) for every packet; floats keep the per-packet work cheap."""
     streams = [video] if audio is None else [video, audio]
+    bases = {s.index: float(s.time_base) for s in streams}
     with contextlib.suppress(av.error.FFmpegError):
         # A segment recovered after a crash can end in a torn packet: everything before it counts.
         for packet in container.demux(*streams):
             if packet.size == 0 or packet.pts is None:
                 continue
-            yield ("v" if packet.stream_index == video.index else "a"), packet
+            index = packet.stream_index
+            yield ("v" if index == video.index else "a"), packet, bases[index]
 
 
-def _mux(output: Any, state: _StreamState, packet: Any, wall: datetime, origin: datetime) -> None:
-    """Restamp a packet on the clip's own timeline (wall clock minus origin) and write it."""
-    tb: Fraction = packet.time_base
-    pts_s = (wall - origin).total_seconds()
+def _mux(output: Any, state: _StreamState, packet: Any, tb: float, pts_s: float) -> None:
+    """Restamp a packet on the clip's own timeline (``pts_s``: seconds after the origin) and write it."""
     reorder = (packet.pts - packet.dts) if packet.dts is not None else 0
-    pts = round(pts_s / _OUT_TB)
-    dts = pts - round(_seconds(reorder, tb) / _OUT_TB)
+    pts = round(pts_s * _OUT_RATE)
+    dts = pts - round(reorder * tb * _OUT_RATE)
     if state.last_dts is not None and dts <= state.last_dts:
         dts = state.last_dts + 1
     pts = max(pts, dts)
     state.last_dts = dts
-    duration = round(_seconds(packet.duration, tb) / _OUT_TB) if packet.duration else 0
+    duration = round(packet.duration * tb * _OUT_RATE) if packet.duration else 0
     packet.time_base = _OUT_TB
     packet.pts, packet.dts = pts, dts
     packet.duration = duration

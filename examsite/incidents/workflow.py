@@ -83,6 +83,8 @@ _DEFAULTS: dict[str, Any] = {
     "session": None,
     "severity": None,
     "reminder": None,
+    "facts": "",
+    "on_site_handling": "",
     "found_after_assessment": False,
     "acknowledgement": {"kind": "not_present", "note": ""},
     "evidence": [],
@@ -208,7 +210,9 @@ def create_draft(
     else:
         incident = mark_moment(session, marked_by=actor, at=at)
     doc: dict[str, Any] = {**_DEFAULTS, "recorded_by": actor, "marked_at": iso_utc(incident.marked_at)}
+    # found on the spot unless told otherwise: occurred and discovered when marked (art. 15 ¶2)
     doc["discovered_at"] = fields.get("discovered_at", doc["marked_at"])
+    doc["occurred_at"] = fields.get("occurred_at", doc["discovered_at"])
     doc.update(fields)
     if doc["marked_at"] != iso_utc(incident.marked_at):
         raise WorkflowRefused(

@@ -58,3 +58,14 @@ def beijing_span(start: datetime, end: datetime) -> str:
         .replace("%2", beijing(end, not same_day))
         .replace("%3", f"{seconds:.0f}")
     )
+
+
+def incident_state_text(state: str) -> str:
+    """A person's words for an incident state (draft → signed → confirmed → exported, art. 15 ¶1)."""
+    labels = {
+        "draft": QCoreApplication.translate("Coverage", "draft"),
+        "signed": QCoreApplication.translate("Coverage", "signed"),
+        "confirmed": QCoreApplication.translate("Coverage", "confirmed"),
+        "exported": QCoreApplication.translate("Coverage", "exported"),
+    }
+    return labels.get(state, state)

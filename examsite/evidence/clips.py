@@ -347,3 +347,85 @@ def _mux(output: Any, state: _StreamState, packet: Any, tb: float, pts_s: float)
     packet.duration = duration
     packet.stream = state.out
     output.mux(packet)
+
+
+_MEDIA_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "mpegts": "video/mp2t",
+    "matroska": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "flv": "video/x-flv",
+    "h264": "video/h264",
+    "hevc": "video/h265",
+}
+
+
+def import_clip(source: Path, declared_start: datetime, out_path: Path) -> ClipInfo:
+    """Take in a clip exported from a separate NVR, byte for byte, with the start time it declares.
+
+    The file is not remuxed: its SHA-256 stays the one the NVR's export shows, which is what makes it
+    checkable. Its span is ``declared_start`` plus its own duration. ``declared_start`` must carry its
+    zone (an NVR shows local time: pass it with +08:00); a naive time is refused rather than guessed.
+    """
+    source = Path(source)
+    if declared_start.tzinfo is None:
+        raise InvalidInput(
+            "the NVR clip's start time has no time zone",
+            hint="give it with its offset, e.g. 2026-05-09T09:30:00+08:00",
+        )
+    if not source.is_file():
+        raise InvalidInput(f"clip file {source} does not exist")
+    try:
+        container = av.open(str(source))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise ExamsiteError(f"{source.name} is not a readable video: {exc}", code="clip_unreadable") from None
+    with container:
+        if not container.streams.video:
+            raise ExamsiteError(f"{source.name} has no video stream", code="clip_unreadable")
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        tb = float(video.time_base or _OUT_TB)
+        first: float | None = None
+        last_end = 0.0
+        frames = 0
+        frame_s = 1 / float(video.average_rate or 25)
+        with contextlib.suppress(av.error.FFmpegError):
+            for packet in container.demux(video):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                frames += 1
+                t = packet.pts * tb
+                first = t if first is None else min(first, t)
+                last_end = max(last_end, t + (packet.duration * tb if packet.duration else frame_s))
+        format_name = container.format.name.split(",")[0]
+        if format_name == "mov" and source.suffix.lower() != ".mov":
+            format_name = "mp4"  # FFmpeg names the whole ISO family "mov,mp4,..."
+        video_codec = video.codec_context.name
+        audio_codec = audio.codec_context.name if audio is not None else None
+    if first is None:
+        raise ExamsiteError(f"{source.name} holds no video frames", code="clip_unreadable")
+    digest = hashlib.sha256()
+    with atomic_writer(Path(out_path), 0o400) as fh, open(source, "rb") as src:
+        size = _copy(src, fh)
+        src.seek(0)
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+    start = as_utc(declared_start)
+    end = start + timedelta(seconds=last_end - first)
+    return ClipInfo(
+        path=Path(out_path),
+        sha256=digest.hexdigest(),
+        size=size,
+        media_type=_MEDIA_TYPES.get(format_name, "application/octet-stream"),
+        requested_start=start,
+        requested_end=end,
+        start=start,
+        end=end,
+        first_keyframe=start,
+        frame_accurate=False,
+        video_codec=video_codec,
+        video_frames=frames,
+        audio_codec=audio_codec,
+        segments=(),
+    )

@@ -903,11 +903,14 @@ def record_cameras(
     stop_event: threading.Event,
     config: RecorderConfig | None = None,
     disk_guard: DiskGuard | None = None,
+    tamper_interval: float | None = None,
 ) -> None:
     """Record every camera (one thread each) into ``out_dir/<camera_id>/`` until ``stop_event`` is set.
 
-    Blocks until all camera threads have finished their last segment. Raises :class:`InvalidInput`
-    for duplicate camera ids before anything starts.
+    With ``tamper_interval`` (seconds), each RTSP camera's sub stream is also checked for tampering
+    (:func:`examsite.evidence.tamper.monitor_tamper`, alerts ``tamper_*`` through ``sink``). Blocks
+    until all threads have finished (the last segment sealed). Raises :class:`InvalidInput` for
+    duplicate camera ids before anything starts.
     """
     ids = [c.camera_id for c in cameras]
     if len(set(ids)) != len(ids):
@@ -922,6 +925,14 @@ def record_cameras(
         thread = threading.Thread(target=recorder.run, name=f"record-{camera.camera_id}", daemon=True)
         thread.start()
         threads.append(thread)
+        if tamper_interval is not None and isinstance(camera.source, RtspSource):
+            from examsite.evidence.tamper import monitor_tamper
+
+            args = (camera.camera_id, camera.source.preview_input(), sink, stop_event, tamper_interval)
+            watcher = threading.Thread(target=monitor_tamper, args=args, name=f"tamper-{camera.camera_id}")
+            watcher.daemon = True
+            watcher.start()
+            threads.append(watcher)
     stop_event.wait()
     for thread in threads:
         # A reader blocked on a stalled camera wakes at its read timeout (FFmpeg may retry once).

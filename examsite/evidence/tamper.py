@@ -11,12 +11,13 @@ The checks are pure functions on numpy frames so they are tested with synthetic 
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import cv2
@@ -24,7 +25,9 @@ import numpy as np
 import numpy.typing as npt
 
 from examsite.clock import utc_now
-from examsite.evidence.sources import InputSpec
+from examsite.evidence.sources import InputSpec, redact_text
+
+log = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
 #: Frames are compared at this width: enough for the checks, cheap for any camera.
@@ -232,3 +235,44 @@ def sample_frames(
                 continue
             last = now
             yield utc_now(), np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+
+
+class AlertSink(Protocol):
+    """Where tamper alerts go (a :class:`~examsite.evidence.recorder.RecorderSink` is one)."""
+
+    def alert(self, camera_id: str | None, kind: str, detail: str, at: datetime) -> None:
+        """Report an alert."""
+
+
+def alert_kind(event: TamperEvent) -> str:
+    """Alert kind of a tamper event: ``tamper_covered`` when it starts, ``tamper_covered_cleared`` after."""
+    return f"tamper_{event.kind.value}" if event.active else f"tamper_{event.kind.value}_cleared"
+
+
+def monitor_tamper(
+    camera_id: str,
+    spec: InputSpec,
+    sink: AlertSink,
+    stop_event: threading.Event,
+    interval: float = 2.0,
+    detector: TamperDetector | None = None,
+    retry: float = 5.0,
+) -> None:
+    """Check ``spec`` (the camera's sub stream) every ``interval`` s until ``stop_event``; alert on tampering.
+
+    Each tamper start and end is one alert (``tamper_<kind>`` / ``tamper_<kind>_cleared``) carrying the
+    time of the sample, so the coverage timeline can mark the span (art. 7(6)). Connection failures
+    are retried quietly: the recorder reports the camera's gaps.
+    """
+    detector = detector or TamperDetector()
+    while not stop_event.is_set():
+        try:
+            for at, frame in sample_frames(spec, interval, stop_event):
+                for event in detector.update(frame, at):
+                    try:
+                        sink.alert(camera_id, alert_kind(event), event.detail, event.at)
+                    except Exception:
+                        log.exception("tamper alert for %s was not delivered", camera_id)
+        except (av.error.FFmpegError, OSError) as exc:
+            log.info("tamper check of %s paused: %s", camera_id, redact_text(str(exc)))
+        stop_event.wait(retry)

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from examsite.errors import ExamsiteError, InvalidInput
-from examsite.evidence.clips import ClipSegment, cut_clip, cut_incident_clip, missing_ranges
+from examsite.evidence.clips import ClipSegment, cut_clip, cut_incident_clip, import_clip, missing_ranges
 from examsite.evidence.recorder import CollectingSink, RecorderConfig, record_cameras
 from examsite.evidence.segments import SegmentInfo, SegmentJournal
 from examsite.evidence.sources import Camera, RtspSource
 from examsite.fsutil import sha256_file
-from tests.support.rtsp import MAIN, RtspServer, ensure_media
+from tests.support.rtsp import MAIN, RtspServer, ensure_media, need_gstreamer
 
 pytestmark = pytest.mark.rtsp
 FPS = 25
@@ -31,9 +31,7 @@ FRAME = Fraction(1, FPS)
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[SegmentInfo]]:
     """About 9 s of the 1080p25 camera in 2 s segments (GOP 1 s)."""
-    from tests.support.rtsp import _need_gstreamer
-
-    _need_gstreamer()
+    need_gstreamer()
     out = tmp_path_factory.mktemp("recorded")
     server = RtspServer(ensure_media(MAIN), MAIN)
     server.start()
@@ -175,3 +173,31 @@ def test_bad_requests_are_refused_and_leave_nothing(recorded: list[SegmentInfo],
     with pytest.raises(InvalidInput, match="pre-roll"):
         cut_incident_clip(recorded, t, tmp_path / "a.mp4", before=timedelta(seconds=-1))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junk.ts"]
+
+
+def test_nvr_clip_is_imported_byte_for_byte_with_its_declared_start(
+    recorded: list[SegmentInfo], tmp_path: Path
+) -> None:
+    exported = cut_clip(recorded, recorded[0].start, recorded[1].end, tmp_path / "nvr-export.mp4")
+    declared = datetime.fromisoformat("2026-05-09T09:30:00+08:00")
+    info = import_clip(exported.path, declared, tmp_path / "evidence.mp4")
+    assert info.sha256 == exported.sha256 == sha256_file(info.path)
+    assert info.media_type == "video/mp4"
+    assert info.start == declared
+    assert info.start.utcoffset() == timedelta(0)
+    assert info.duration == pytest.approx(exported.duration, abs=0.05)
+    assert info.video_frames == exported.video_frames
+    segment = import_clip(recorded[0].path, declared, tmp_path / "segment.ts")
+    assert segment.media_type == "video/mp2t"
+    assert segment.video_frames == recorded[0].video_packets
+
+
+def test_nvr_import_refuses_naive_times_and_non_video(recorded: list[SegmentInfo], tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="time zone"):
+        import_clip(recorded[0].path, datetime(2026, 5, 9, 9, 30), tmp_path / "a.ts")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a video")
+    with pytest.raises(ExamsiteError) as caught:
+        import_clip(text, datetime.fromisoformat("2026-05-09T09:30:00+08:00"), tmp_path / "b.mp4")
+    assert caught.value.code == "clip_unreadable"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

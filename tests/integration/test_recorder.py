@@ -43,7 +43,8 @@ from examsite.evidence.segments import (
     parse_segment_stem,
     verify_segments,
 )
-from examsite.evidence.sources import Camera, DemoSource, RtspSource
+from examsite.evidence.sources import Camera, DemoSource, InputSpec, RtspSource
+from examsite.evidence.tamper import TamperDetector, monitor_tamper, sample_frames
 from tests.support import rtsp
 from tests.support.rtsp import RtspServer, free_port
 
@@ -76,10 +77,11 @@ def recording(
     sink: CollectingSink,
     cfg: RecorderConfig,
     guard: DiskGuard | None = None,
+    tamper: float | None = None,
 ) -> Iterator[threading.Event]:
     """Run record_cameras in a thread; always stop it and wait for it."""
     stop = threading.Event()
-    thread = threading.Thread(target=record_cameras, args=(cameras, out, sink, stop, cfg, guard))
+    thread = threading.Thread(target=record_cameras, args=(cameras, out, sink, stop, cfg, guard, tamper))
     thread.start()
     try:
         yield stop
@@ -128,7 +130,8 @@ def check_segments(
 def test_records_sealed_chained_decodable_segments(rtsp_server: RtspServer, tmp_path: Path) -> None:
     sink = CollectingSink()
     began = utc_now()
-    with recording([Camera("cam1", RtspSource(rtsp_server.url))], tmp_path, sink, config()):
+    camera = Camera("cam1", RtspSource(rtsp_server.url))
+    with recording([camera], tmp_path, sink, config(), tamper=0.5):
         assert sink.wait_for(count("segment", 3), 30)
         assert sink.wait_for(count("skew", 1), 10)
     ended = utc_now()
@@ -146,6 +149,7 @@ def test_records_sealed_chained_decodable_segments(rtsp_server: RtspServer, tmp_
     # The server's RTCP clock is this machine's clock: the measured skew is network latency only.
     assert abs(sink.of("skew")[0].data["seconds"]) < 1.0
     assert sink.of("gap_opened") == []
+    assert sink.of("alert") == []  # neither offline nor tamper alerts from a working camera
 
 
 @pytest.mark.rtsp
@@ -360,3 +364,67 @@ def test_recorder_process_refuses_bad_arguments(tmp_path: Path, capsys: pytest.C
     assert "pw" not in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run_recorder(["--out", str(tmp_path), "--camera", "c1=demo", "--segment-seconds", "abc"])
+
+
+def write_scene_then_black(path: Path, fps: int = 10) -> Path:
+    """An H.264 file: 2 s of a textured scene, then 3 s of a capped lens; a keyframe every 0.5 s."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    scene = np.zeros((180, 320, 3), np.uint8)
+    for _ in range(40):
+        x, y = int(rng.integers(0, 300)), int(rng.integers(0, 160))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        cv2.rectangle(
+            scene, (x, y), (x + int(rng.integers(10, 60)), y + int(rng.integers(10, 40))), colour, -1
+        )
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        stream.codec_context.gop_size = fps // 2
+        stream.codec_context.options = {"preset": "ultrafast", "bf": "0", "sc_threshold": "0"}
+        for i in range(5 * fps):
+            image = scene if i < 2 * fps else np.full_like(scene, 5)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def test_tamper_monitor_alerts_when_the_lens_is_covered(tmp_path: Path) -> None:
+    media = write_scene_then_black(tmp_path / "capped.ts")
+    sink = CollectingSink()
+    stop = threading.Event()
+    spec = InputSpec(str(media), live=False)
+    thread = threading.Thread(target=monitor_tamper, args=("cam1", spec, sink, stop, 0.0, None, 60.0))
+    thread.start()
+    try:
+        assert sink.wait_for(count("alert", 1), 10)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    alert = sink.of("alert")[0]
+    assert alert.camera_id == "cam1"
+    assert alert.data["kind"] == "tamper_covered"
+    assert "brightness" in alert.data["detail"]
+
+
+@pytest.mark.rtsp
+def test_tamper_sampler_reads_keyframes_of_a_live_camera(rtsp_server: RtspServer) -> None:
+    stop = threading.Event()
+    detector = TamperDetector()
+    samples = []
+    began = time.monotonic()
+    for at, frame in sample_frames(RtspSource(rtsp_server.url).preview_input(), 0.5, stop):
+        samples.append((time.monotonic(), at))
+        assert frame.shape == (1080, 1920, 3)
+        assert detector.update(frame, at) == []  # a working camera raises nothing
+        if len(samples) == 4:
+            break
+    assert detector.reference is not None
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(samples)]
+    assert all(g >= 0.5 for g in gaps)
+    assert time.monotonic() - began < 8

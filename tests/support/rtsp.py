@@ -12,6 +12,7 @@ GStreamer bindings are Debian packages), on a free port of 127.0.0.1, and is sto
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import select
@@ -19,10 +20,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -111,6 +114,7 @@ class RtspServer:
         self.spec = spec
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.log: IO[bytes] | None = None
         self.frozen = False
 
     @property
@@ -122,14 +126,16 @@ class RtspServer:
         assert self.proc is None, "already running"
         cmd = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--media", str(self.media)]
         cmd += ["--codec", self.spec.codec] + (["--audio"] if self.spec.audio else [])
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # stderr goes to a file: a pipe nobody reads would block the server once it fills.
+        self.log = tempfile.NamedTemporaryFile(prefix="rtsp-server-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
         line = self.proc.stdout.readline() if ready else b""
         if not line.startswith(b"READY"):
             self.stop()
-            raise RuntimeError(f"RTSP server did not start: {line!r}")
+            raise RuntimeError(f"RTSP server did not start: {line!r} {self.log_text()}")
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
                 return
@@ -150,9 +156,18 @@ class RtspServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if self.log is not None:
+            self.log.close()
+            Path(self.log.name).unlink(missing_ok=True)
+            self.log = None
+
+    def log_text(self) -> str:
+        """What the server wrote on stderr so far (for failure messages)."""
+        if self.log is None:
+            return ""
+        return Path(self.log.name).read_text(errors="replace")[-2000:]
 
     def restart(self) -> None:
         """Start again on the same port, as a rebooted camera does."""
@@ -173,20 +188,29 @@ class RtspServer:
         self.frozen = False
 
 
-def _need_gstreamer() -> None:
+@functools.cache
+def _gstreamer_missing() -> str | None:
     if not Path(SYSTEM_PYTHON).exists():
-        pytest.skip("Debian's /usr/bin/python3 with python3-gi is needed for the RTSP server")
+        return "Debian's /usr/bin/python3 with python3-gi is needed for the RTSP server"
     probe = subprocess.run(
         [SYSTEM_PYTHON, "-c", "import gi; gi.require_version('GstRtspServer', '1.0')"],
         capture_output=True,
         check=False,
     )
     if probe.returncode != 0:
-        pytest.skip("gir1.2-gst-rtsp-server-1.0 and python3-gi are needed for the RTSP server")
+        return "gir1.2-gst-rtsp-server-1.0 and python3-gi are needed for the RTSP server"
+    return None
+
+
+def need_gstreamer() -> None:
+    """Skip the test when the Debian GStreamer RTSP server is not installed."""
+    missing = _gstreamer_missing()
+    if missing:
+        pytest.skip(missing)
 
 
 def _server(spec: MediaSpec) -> Iterator[RtspServer]:
-    _need_gstreamer()
+    need_gstreamer()
     server = RtspServer(ensure_media(spec), spec)
     server.start()
     try:

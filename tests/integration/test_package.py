@@ -189,3 +189,45 @@ def test_the_command_line_works_headless_through_the_bundle(bundle: Path, tmp_pa
     # The migrations ran from the bundle's files, and said so in the log.
     assert (data / "examsite.sqlite3").is_file()
     assert "Running upgrade" in (data / "logs" / "examsite.log").read_text(encoding="utf-8")
+
+
+def test_the_bundle_installs_for_a_user_with_its_menu_entry_and_uninstalls(
+    bundle: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("XDG_DATA_HOME", None)
+    installed = subprocess.run(
+        ["bash", str(bundle / "install.sh"), "--user"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert installed.returncode == 0, installed.stderr
+    app = home / ".local/opt/examsite"
+    launcher = home / ".local/bin/examsite"
+    entry = home / ".local/share/applications/examsite.desktop"
+    assert launcher.resolve() == app / "examsite"
+    assert f"Exec={app}/examsite gui\n" in entry.read_text(encoding="utf-8")
+    assert "Icon=examsite\n" in entry.read_text(encoding="utf-8")
+    assert (home / ".local/share/icons/hicolor/scalable/apps/examsite.svg").is_file()
+    version = subprocess.run(
+        [str(launcher), "--version"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert version.stdout.strip() == f"examsite {__version__}"
+    # A data folder of the user's, which uninstalling must keep.
+    data = home / ".local/share/examsite"
+    data.mkdir(parents=True)
+    (data / "examsite.sqlite3").write_bytes(b"evidence")
+    removed = subprocess.run(
+        ["bash", str(bundle / "install.sh"), "--user", "--uninstall"], env=env, capture_output=True, text=True
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert not app.exists()
+    assert not launcher.exists()
+    assert not entry.exists()
+    assert (data / "examsite.sqlite3").read_bytes() == b"evidence"
+    # An unknown option is refused before anything is copied.
+    wrong = subprocess.run(
+        ["bash", str(bundle / "install.sh"), "--everywhere"], env=env, capture_output=True, text=True
+    )
+    assert wrong.returncode == 2
+    assert "unknown option --everywhere" in wrong.stderr

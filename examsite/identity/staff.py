@@ -430,6 +430,18 @@ def enrol_staff(
             member.id_number = id_number
         member.roles = [StaffRoleGrant(role=role.value) for role in role_list]
         session.flush()
+        # the file is written before the last rows; any later failure removes it again (see above)
+        identity = create_keystore(
+            path,
+            staff_no,
+            [role.value for role in role_list],
+            passphrase,
+            private_key=private_key,
+            argon_memory_kib=kdf.memory_kib,
+            argon_time_cost=kdf.time_cost,
+            allow_weak_kdf=kdf.allow_weak,
+            clock=lambda: at,
+        )
         session.add(
             StaffKey(
                 key_id=person.key_id,
@@ -454,17 +466,7 @@ def enrol_staff(
                 }
             ),
         )
-        return create_keystore(
-            path,
-            staff_no,
-            [role.value for role in role_list],
-            passphrase,
-            private_key=private_key,
-            argon_memory_kib=kdf.memory_kib,
-            argon_time_cost=kdf.time_cost,
-            allow_weak_kdf=kdf.allow_weak,
-            clock=lambda: at,
-        )
+    return identity
 
 
 def rotate_staff_key(
@@ -499,7 +501,8 @@ def rotate_staff_key(
     with _new_file_cleanup(path), store.session() as session:
         member = get_member(session, staff_no)
         old = active_key(member)
-        assert old is not None  # checked above; the roster refuses a stale rotation anyway
+        if old is None:  # revoked by someone else while the passphrases were typed
+            raise InvalidInput(f"staff member {staff_no} has no active key to rotate", code="no_active_key")
         roster = current_roster(session, info.code).roster
         _publish(
             session,
@@ -509,6 +512,17 @@ def rotate_staff_key(
             "roster.rotated",
         )
         old.revoked_at, old.revocation_reason = at, RevocationReason.SUPERSEDED.value
+        identity = create_keystore(
+            path,
+            staff_no,
+            member.role_names,
+            new_passphrase,
+            private_key=private_key,
+            argon_memory_kib=kdf.memory_kib,
+            argon_time_cost=kdf.time_cost,
+            allow_weak_kdf=kdf.allow_weak,
+            clock=lambda: at,
+        )
         session.add(
             StaffKey(
                 key_id=person.key_id,
@@ -527,17 +541,7 @@ def rotate_staff_key(
             content=canonical_bytes({"old_key_id": old.key_id, "new_key_id": person.key_id}),
             detail=note,
         )
-        return create_keystore(
-            path,
-            staff_no,
-            member.role_names,
-            new_passphrase,
-            private_key=private_key,
-            argon_memory_kib=kdf.memory_kib,
-            argon_time_cost=kdf.time_cost,
-            allow_weak_kdf=kdf.allow_weak,
-            clock=lambda: at,
-        )
+    return identity
 
 
 def revoke_staff_key(
@@ -565,7 +569,8 @@ def revoke_staff_key(
     with store.session() as session:
         member = get_member(session, staff_no)
         key = active_key(member)
-        assert key is not None
+        if key is None:  # revoked by someone else while the passphrase was typed
+            raise InvalidInput(f"staff member {staff_no} has no active key", code="no_active_key")
         roster = current_roster(session, info.code).roster
         _publish(
             session,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from examsite.canonical import canonical_bytes
 from examsite.config import Paths
@@ -367,3 +368,45 @@ def test_export_and_import_at_a_verifier_that_pinned_the_fingerprint(
         assert err.value.code == "not_found"
     finally:
         centre.close()
+
+
+def test_a_failure_after_the_keystore_is_written_removes_it_and_changes_nothing(
+    issued: Store, paths: Paths
+) -> None:
+    before = counts(issued)
+    with issued.engine.begin() as conn:
+        # the database refuses the last row of the enrolment, after the keystore file was written
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_enrolment BEFORE INSERT ON audit_entry WHEN NEW.action = 'staff.enrolled' "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    with pytest.raises(IntegrityError, match="disk full"):
+        enrol(issued, paths, "S1")
+    assert counts(issued) == before
+    assert list((paths.keys / "staff" / "S1").glob("*.keystore")) == []
+
+
+def test_enrolment_keeps_the_id_number_for_recognising_the_subject(issued: Store, paths: Paths) -> None:
+    enrol_staff(
+        issued,
+        paths,
+        staff_no="S1",
+        name="李四",
+        roles=["invigilator"],
+        passphrase="a good long passphrase",
+        issuer_passphrase=ISSUER_PASS,
+        id_number="420106199003071234",
+        kdf=WEAK,
+    )
+    with issued.session() as session:
+        member = session.execute(select(StaffMember).where(StaffMember.staff_no == "S1")).scalar_one()
+        assert member.id_number == "420106199003071234"
+
+
+def test_without_pins_no_stored_roster_is_trusted(issued: Store) -> None:
+    with issued.session() as session:
+        session.delete(session.get(Setting, "roster.pins"))
+    with issued.session() as session, pytest.raises(ExamsiteError) as err:
+        current_roster(session)
+    assert err.value.code == "not_found"
+    assert "pin" in str(err.value)

@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -110,12 +110,21 @@ class RecorderSink(Protocol):
         """A segment is durable, hashed, chained and in the camera's journal."""
 
     def gap_opened(self, camera_id: str, start: datetime, reason: GapReason, detail: str) -> None:
-        """Recording of ``camera_id`` stopped at ``start`` (the end of the last recorded packet)."""
+        """Recording of ``camera_id`` stopped at ``start`` (the end of its last sealed segment).
+
+        ``start`` is "now" when nothing was recorded yet, and the end of the journal's last segment
+        (reason ``recorder_stopped``) when the recorder starts again after being stopped or killed.
+        """
 
     def gap_closed(
         self, camera_id: str, start: datetime, end: datetime, reason: GapReason, detail: str
     ) -> None:
-        """The gap opened at ``start`` ended at ``end`` (the first recorded packet, or a reason change)."""
+        """The gap opened at ``start`` ended at ``end``.
+
+        ``end`` is the start of the first segment recorded afterwards (reported when that segment is
+        sealed, so the span is exact), the moment the reason changed (a stall that turns into an
+        unreachable camera is two back-to-back gaps), or the recorder's stop.
+        """
 
     def alert(self, camera_id: str | None, kind: str, detail: str, at: datetime) -> None:
         """Something a person should see (camera offline/online, disk low, skew, tamper...)."""
@@ -665,6 +674,14 @@ class CameraRecorder:
                 f"recording again after {down:.1f} s", end,
             )  # fmt: skip
 
+    def _announce_online(self, at: datetime) -> None:
+        """The camera sends video again: say so at once (the gap itself closes at the first seal)."""
+        if self._gap is not None and self._gap.offline_alerted:
+            self._gap.offline_alerted = False
+            down = max(0.0, (at - self._gap.start).total_seconds())
+            detail = f"video again after {down:.1f} s"
+            _safe(self.sink.alert, self.camera_id, AlertKind.CAMERA_ONLINE.value, detail, to_millis(at))
+
     def _gap_start(self) -> datetime:
         """A new gap starts where the recording ended, or now if nothing was recorded yet."""
         return self._last_end or to_millis(utc_now())
@@ -742,7 +759,7 @@ class CameraRecorder:
         frame_s = float(1 / feed.video.average_rate) if feed.video.average_rate else 0.04
         writer: _SegmentWriter | None = None
         seg_first_s = 0.0
-        seg_start: datetime | None = None
+        prev_end: datetime | None = None  # end of this connection's previous segment
         last_video_end_s = 0.0
         last_disk_check = time.monotonic()
         outcome, detail = _Outcome.ENDED, "the camera closed the stream"
@@ -772,9 +789,8 @@ class CameraRecorder:
                         self._report_skew(feed, conn)
                     boundary = writer is None or pts_s - seg_first_s >= self.config.segment_seconds
                     if packet.is_keyframe and boundary:
-                        if writer is not None and seg_start is not None:
-                            end = self._seal(writer, feed, seg_start, seg_first_s, pts_s, conn)
-                            seg_start = end
+                        if writer is not None:
+                            prev_end = self._seal(writer, feed, prev_end, seg_first_s, pts_s, conn)
                             writer = None
                         if time.monotonic() - last_disk_check >= self.config.disk_check_interval:
                             last_disk_check = time.monotonic()
@@ -782,11 +798,12 @@ class CameraRecorder:
                                 outcome, detail = _Outcome.DISK_FULL, "not enough free disk space"
                                 break
                         assert conn.anchor is not None
-                        if seg_start is None:
-                            seg_start = to_millis(_epoch_to_dt(conn.anchor + pts_s))
-                            self._close_gap(seg_start)
+                        estimate = _epoch_to_dt(conn.anchor + pts_s)
+                        if prev_end is None:
+                            self._announce_online(estimate)
                         seg_first_s = pts_s
-                        rec = segment_path(self.camera_dir, seg_start, RECORDING_SUFFIX)
+                        # Named by the start estimated now; renamed at sealing once the anchor settled.
+                        rec = segment_path(self.camera_dir, estimate, RECORDING_SUFFIX)
                         writer = _SegmentWriter(rec, feed, pts_s)
                     if writer is not None:
                         duration = packet.duration * tb if packet.duration else frame_s
@@ -810,9 +827,9 @@ class CameraRecorder:
         except av.error.FFmpegError as exc:
             outcome, detail = _Outcome.FAILED, _describe(exc)
         finally:
-            if writer is not None and seg_start is not None:
+            if writer is not None:
                 try:
-                    self._seal(writer, feed, seg_start, seg_first_s, last_video_end_s, conn)
+                    self._seal(writer, feed, prev_end, seg_first_s, last_video_end_s, conn)
                 except OSError as exc:
                     # A segment that cannot be closed (disk full) stays .rec; recovery seals it later.
                     log.warning("cannot seal %s: %s", writer.path.name, exc)
@@ -865,14 +882,26 @@ class CameraRecorder:
         self,
         writer: _SegmentWriter,
         feed: _Feed,
-        start: datetime,
+        prev_end: datetime | None,
         first_s: float,
         end_s: float,
         conn: _Connection,
     ) -> datetime:
-        """Close, seal, journal and report a segment; return its end (the next segment's start)."""
+        """Close, seal, journal and report a segment; return its end (the next segment's start).
+
+        Times come from the anchor as it stands now, not when the segment was opened: the minimum
+        of (receive time - pts) keeps falling while the camera's opening burst drains.
+        """
         writer.close()
-        end = max(start, start + timedelta(seconds=end_s - first_s))
+        assert conn.anchor is not None
+        if prev_end is not None:
+            start = prev_end  # same connection: segments are back to back
+        else:
+            start = _epoch_to_dt(conn.anchor + first_s)
+            if self._last_end is not None:
+                start = max(start, self._last_end)  # never overlap what an earlier connection recorded
+        start = to_millis(start)
+        end = to_millis(max(start, _epoch_to_dt(conn.anchor + end_s)))
         audio = feed.audio[0].codec_context.name if feed.audio else None
         probe = ProbeResult(
             video_codec=feed.video.codec_context.name,
@@ -882,10 +911,16 @@ class CameraRecorder:
             video_packets=writer.video_packets,
             duration=(end - start).total_seconds(),
         )
-        info = seal_segment(writer.path, self.camera_id, start, end, self._prev_chain, probe)
+        final = segment_path(self.camera_dir, start)
+        info = seal_segment(
+            writer.path, self.camera_id, start, end, self._prev_chain, probe,
+            final_path=None if final.exists() else final,
+        )  # fmt: skip
         self.journal.append(info)
         self._prev_chain = info.chain
         self._last_end = info.end
+        if prev_end is None:
+            self._close_gap(info.start)  # the gap ends where this connection's recording begins
         _safe(self.sink.segment_sealed, info)
         return info.end
 

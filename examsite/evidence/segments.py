@@ -183,18 +183,20 @@ def seal_segment(
     probe: ProbeResult,
     *,
     recovered: bool = False,
+    final_path: Path | None = None,
 ) -> SegmentInfo:
     """Make a finished ``.ts.rec`` file durable, hash it and rename it to its sealed name.
 
-    The file is renamed before its journal line is written; a crash in between leaves a ``.ts`` file
-    without a line, which :func:`recover_camera` seals again (same name, same hash).
+    The file is renamed (to ``final_path`` when given: the name of its final start time) before its
+    journal line is written; a crash in between leaves a ``.ts`` file without a line, which
+    :func:`recover_camera` seals again (same hash; the start then comes from the name).
     """
     # Read-only from here on: a sealed segment is evidence (art. 15).
     os.chmod(rec_path, 0o440)
     _fsync_file(rec_path)
     digest = sha256_file(rec_path)
     size = rec_path.stat().st_size
-    sealed = rec_path.with_name(rec_path.name.removesuffix(".rec"))
+    sealed = final_path or rec_path.with_name(rec_path.name.removesuffix(".rec"))
     if sealed != rec_path:
         os.replace(rec_path, sealed)
         fsync_dir(sealed.parent)

@@ -276,13 +276,15 @@ def verify_section(
     if old_size != manifest.audit.previous_size or _int(carried, "first_seq") != old_size + 1:
         raise _invalid("the previous export's size differs between manifest, consistency and entries")
     rows = _check_entries(carried["entries"], old_size, size, _hex(previous, "last_entry_hash"))
+    if rows[-1]["entry_hash"] != _hex(point, "last_entry_hash"):
+        raise _inconsistent("the signed checkpoint ends on another entry than the carried entries")
     old_frontier = _hexes(previous["frontier"], "frontier")
-    if old_size == 0 and (old_root != EMPTY_ROOT or old_frontier or previous["last_entry_hash"] != GENESIS):
+    if len(old_frontier) != bin(old_size).count("1"):
+        raise _invalid("the frontier has the wrong number of subtree roots")
+    if old_size == 0 and (old_root != EMPTY_ROOT or previous["last_entry_hash"] != GENESIS):
         raise _invalid("a first export must start from the empty log")
     if old_size and extend_root(old_size, old_frontier, []).hex() != old_root:
         raise _inconsistent("the previous checkpoint's subtree roots do not give its root")
-    if len(old_frontier) != bin(old_size).count("1"):
-        raise _invalid("the frontier has the wrong number of subtree roots")
     leaves = [bytes.fromhex(row["entry_hash"]) for row in rows]
     if extend_root(old_size, old_frontier, leaves).hex() != root:
         raise _inconsistent(

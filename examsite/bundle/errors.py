@@ -53,6 +53,8 @@ HINTS: Mapping[str, str] = {
     # writing
     "evidence_changed": "an evidence file changed since it was signed; nothing was exported, "
     "check the evidence folder and the audit log",
+    "write_failed": "the bundle could not be written (disk full, or the USB stick was removed?); "
+    "nothing was kept, free space or reconnect and export again",
     "readback_failed": "the written bundle did not read back identically; the disk or USB stick may "
     "be failing, try another",
     "bad_recipient": "give the recipient's age public key, which starts with 'age1'",

@@ -384,9 +384,8 @@ def _record_kind(path: str) -> Kind:
 # --- strict parsing -----------------------------------------------------------------------------
 
 
-def _get(doc: Any, name: str, kind: type | tuple[type, ...], where: str) -> Any:
-    if not isinstance(doc, dict) or name not in doc:
-        raise _bad(f"{where}.{name} is missing")
+def _get(doc: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """``doc[name]`` (present: :func:`_keys` checked the object first) if it has type ``kind``."""
     value = doc[name]
     # bool is an int subclass: a true/false must never pass for a size or a version
     if isinstance(value, bool) or not isinstance(value, kind):

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -174,8 +174,8 @@ class _MemberCheck:
 
     def abort(self) -> None:
         """Close the member's file after a failure elsewhere (the caller removes the folder)."""
-        if self._file is not None:
-            self._file.close()
+        assert self._file is not None  # only members streaming to a file are ever "current"
+        self._file.close()
 
     def close(self) -> None:
         self._unpacker.current = None
@@ -194,17 +194,15 @@ class _MemberCheck:
 class _Unpacker:
     """The sink of the age decryptor: parses the tar and enforces the manifest while it streams."""
 
-    def __init__(self, folder: Path | None, site_key: SiteKeyPolicy, progress: Progress | None) -> None:
+    def __init__(self, folder: Path | None, site_key: SiteKeyPolicy) -> None:
         self.folder = folder
         self._site_key_policy = site_key
-        self._progress = progress
         self.tar = TarReader(self._on_member)
         self.small: dict[str, bytes] = {}
         self.manifest_envelope: bytes | None = None
         self.manifest: Manifest | None = None
         self.site_key: Ed25519PublicKey | None = None
         self._index = 0  # members seen so far
-        self._done_bytes = 0
         self.error: BaseException | None = None
         self.current: _MemberCheck | None = None  # the member whose data is streaming
 
@@ -215,11 +213,7 @@ class _Unpacker:
         except BaseException as exc:
             self.error = exc
             raise
-        self._done_bytes += len(data)
         return len(data)
-
-    def flush(self) -> None:
-        pass
 
     def _on_member(self, name: str, size: int) -> MemberSink:
         index = self._index
@@ -338,25 +332,14 @@ class _HashingInput:
         self._total = total
         self._progress = progress
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int) -> bytes:
+        """The next bytes of the file, hashed and counted (pyrage only ever calls ``read``)."""
         data = self._fh.read(size)
-        self._count(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._fh.readinto(buffer)  # type: ignore[attr-defined]
-        if count:
-            self._count(memoryview(buffer)[:count])
-        return int(count or 0)
-
-    def _count(self, data: bytes | memoryview) -> None:
         self.digest.update(data)
         self.size += len(data)
         if self._progress is not None:
             self._progress(self.size, self._total)
+        return data
 
 
 def age_error(exc: Exception) -> BundleError:
@@ -405,7 +388,7 @@ def unpack(
         fh = open(path, "rb")  # noqa: SIM115 - closed below; pyrage needs the raw handle
     except OSError as exc:
         raise BundleError("truncated", f"bundle {path} cannot be read: {exc.strerror}") from None
-    unpacker = _Unpacker(folder, site_key, progress)
+    unpacker = _Unpacker(folder, site_key)
     source = _HashingInput(fh, total, progress)
     try:
         pyrage.decrypt_io(source, unpacker, list(identities))
@@ -445,6 +428,7 @@ class VerifiedRecord:
 
     @property
     def record_sha256(self) -> str:
+        """SHA-256 of the record bytes, how the store and the manifest know the record."""
         return sha256_hex(self.record)
 
 
@@ -548,8 +532,8 @@ def _verify_record(
     envelopes = tuple(small[path] for path in ref.signature_paths)
     try:
         verifier(record, envelopes, roster, evidence)
-    except BundleError:
-        raise
+    except BundleError as exc:
+        raise BundleError(exc.code, f"record {ref.incident_id} v{ref.version}: {exc.message}") from None
     except ExamsiteError as exc:
         raise BundleError(
             "record_signature",
@@ -567,9 +551,16 @@ def incident_record_verifier(
     """Verify a record version with :func:`examsite.incidents.verification.verify_record` (art. 15):
     two distinct witnesses co-signed these bytes, the room head confirmed exactly those co-signatures,
     every key is in the trusted roster, and every evidence file the record lists that the bundle
-    carries has the size and SHA-256 the record names. Raises ``record_signature`` with every finding.
+    carries has the size and SHA-256 the record names. Raises ``record_signature`` with every finding,
+    or ``evidence_missing`` if the record names a file the bundle does not carry.
     """
     report = verify_record(record, envelopes, roster.roster, evidence.get)
     if not report.ok:
         findings = "; ".join(f"{error.code.value}: {error.message}" for error in report.errors)
         raise BundleError("record_signature", findings)
+    if report.evidence_unchecked:
+        # the bundle is the adjudicator's copy of the case: every file the record names must travel
+        raise BundleError(
+            "evidence_missing",
+            f"the record names evidence {report.evidence_unchecked[0]} the bundle does not carry",
+        )

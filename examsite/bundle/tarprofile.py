@@ -17,7 +17,7 @@ repeated name (``duplicate_member``), non-zero padding, a bad checksum, data aft
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from examsite.bundle.errors import BundleError
 from examsite.bundle.format import MAX_EVIDENCE_MEMBER, MAX_NAME_BYTES, SAFE_PATH_RE
@@ -100,42 +100,31 @@ def stream(sources: Iterable[Source], mtime: int) -> Iterator[bytes]:
 
 
 class ChunkReader:
-    """A readable binary stream over an iterator of byte strings (what pyrage's ``encrypt_io`` reads).
+    """A readable stream over an iterator of byte strings: what ``pyrage.encrypt_io`` reads from.
 
-    Exceptions raised by the iterator (a changed evidence file, a cancel) come out of ``readinto``
-    and abort the encryption; the caller then removes the partial output.
+    An exception raised by the iterator (a changed evidence file, a cancel) aborts the encryption;
+    pyrage turns it into its own error, so it is kept in ``error`` for the caller to raise instead.
     """
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
-        self._current = memoryview(b"")
-        self._done = False
+        self._current = b""
+        self._offset = 0
+        self.error: BaseException | None = None
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:
-        """Fill ``buffer`` with the next bytes; 0 at the end."""
-        view = memoryview(buffer).cast("B")
-        while not self._current and not self._done:
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes (pyrage asks for its buffer's size); empty at the end."""
+        while self._offset == len(self._current):
             try:
-                self._current = memoryview(next(self._chunks))
+                self._current, self._offset = next(self._chunks), 0
             except StopIteration:
-                self._done = True
-        count = min(len(view), len(self._current))
-        view[:count] = self._current[:count]
-        self._current = self._current[count:]
-        return count
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (all that remain if negative)."""
-        if size < 0:
-            parts = [bytes(self._current), *self._chunks]
-            self._current, self._done = memoryview(b""), True
-            return b"".join(parts)
-        buffer = bytearray(size)
-        count = self.readinto(buffer)
-        return bytes(buffer[:count])
+                return b""
+            except BaseException as exc:
+                self.error = exc
+                raise
+        piece = self._current[self._offset : self._offset + size]
+        self._offset += len(piece)
+        return piece
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -297,10 +286,3 @@ class TarReader:
                 f"the tar ends early, after {self.consumed} bytes and {self.members} complete or partial "
                 "member(s), without its end-of-archive marker",
             )
-
-
-def copy_into(reader: TarReader, source: BinaryIO, chunk: int = CHUNK) -> None:
-    """Feed all of ``source`` to ``reader`` and finish it (for plain, unencrypted tars)."""
-    while piece := source.read(chunk):
-        reader.feed(piece)
-    reader.finish()

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -285,8 +286,9 @@ def write_bundle(
     """Write ``request`` as an encrypted bundle at ``out`` and return its id, SHA-256 and size.
 
     Raises ``evidence_changed`` if any evidence differs from its recorded hash or size (in either
-    pass), ``export_cancelled`` if ``cancelled()`` turns true, ``readback_failed`` if the written file
-    does not read back; in every case nothing is left at ``out`` or ``out.part``.
+    pass), ``export_cancelled`` if ``cancelled()`` turns true, ``write_failed`` if the disk refuses
+    the bytes, ``readback_failed`` if the written file does not read back; in every case nothing is
+    left at ``out`` or ``out.part``.
     """
     out = Path(out)
     if out.exists():
@@ -327,12 +329,15 @@ def write_bundle(
         # pass 2: tar -> age -> file, hashing what is written
         sink = _HashingWriter(fh, digest)
         chunks = stream(sources, int(created_at.timestamp()))
+        source = ChunkReader(chunks)
         try:
-            pyrage.encrypt_io(ChunkReader(chunks), sink, [*recipients, checker.to_public()])
+            pyrage.encrypt_io(source, sink, [*recipients, checker.to_public()])
+            fh.flush()
+            os.fsync(fh.fileno())
         except (pyrage.EncryptError, OSError) as exc:
-            raise BundleError("readback_failed", f"the bundle could not be written: {exc}") from None
-        fh.flush()
-        os.fsync(fh.fileno())
+            if source.error is not None:  # ours (a changed file, a cancel), wrapped by pyrage
+                raise source.error from None
+            raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
         # pass 3: read the .part back through the recipient's checks
         part = out.with_name(out.name + ".part")
         _read_back(part, checker, manifest, site_public, digest.hexdigest(), job)
@@ -340,19 +345,24 @@ def write_bundle(
 
 
 class _HashingWriter:
-    def __init__(self, fh: object, digest: hashlib._Hash) -> None:
-        self._fh = fh
+    """What pyrage writes the bundle into: hashed, counted and written straight to the file.
+
+    Writes bypass the file object's buffer (pyrage hands over 64 KiB pieces anyway), so that when
+    the disk is full the error comes from here, once, and closing the file has nothing left to flush.
+    """
+
+    def __init__(self, fh: BinaryIO, digest: hashlib._Hash) -> None:
+        self._raw = fh.raw  # type: ignore[attr-defined]
         self._digest = digest
         self.size = 0
 
     def write(self, data: bytes) -> int:
         self._digest.update(data)
         self.size += len(data)
-        self._fh.write(data)  # type: ignore[attr-defined]
+        view = memoryview(data)
+        while view:
+            view = view[self._raw.write(view) :]
         return len(data)
-
-    def flush(self) -> None:
-        self._fh.flush()  # type: ignore[attr-defined]
 
 
 def _read_back(
@@ -376,8 +386,11 @@ def _read_back(
     try:
         unpacked = reader.unpack(part, [checker], same_key, None, step)
     except BundleError as exc:
+        if exc.code == "export_cancelled":
+            raise
         raise BundleError(
             "readback_failed", f"the written bundle does not read back: {exc.message}"
         ) from None
-    if unpacked.sha256 != written_sha256 or unpacked.manifest != manifest:
+    # age authenticates every byte, so a changed file fails above; this guards against our own bugs
+    if unpacked.sha256 != written_sha256 or unpacked.manifest != manifest:  # pragma: no cover
         raise BundleError("readback_failed", "the written bundle reads back different from what was written")

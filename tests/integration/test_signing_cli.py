@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import pytest
 from examsite.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
+# passing descriptors to a child (pass_fds) and pseudo-terminals are POSIX; Windows users type at the prompt
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX descriptors and terminals")
 ISSUER = "institution key passphrase"
 PEOPLE = {
     "S1": ("李四", "invigilator", "first witness passphrase"),
@@ -425,3 +428,65 @@ def test_incident_commands_and_their_refusals(cli: InProcess, tmp_path: Path) ->
     )
     expect_refused(cli("incident", "create", "--evidence", "a" * 64), "not_found")
     expect_refused(cli("incident", "create", "--subject-name", "张三"), "invalid_input")
+
+
+def _on_terminal(data_dir: Path, args: list[str], answers: list[str]) -> tuple[int, str]:
+    """Run ``examsite`` on a pseudo-terminal and type ``answers`` at its hidden prompts (getpass reads
+    the controlling terminal, not stdin, so this is the path a person at the keyboard takes)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXAMSITE_")}
+    env |= {"EXAMSITE_DATA_DIR": str(data_dir), "EXAMSITE_TEST_WEAK_KDF": "1", "PYTHONPATH": str(ROOT)}
+    import pty  # POSIX only, like this whole module
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child becomes examsite
+        os.execve(sys.executable, [sys.executable, "-m", "examsite.cli.main", *args], env)
+    output = b""
+    pending = list(answers)
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], 30)
+            assert ready, f"no output from examsite for 30 s: {output!r}"
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            # answer each prompt once it appears (prompts end with ": ")
+            if pending and output.rstrip(b" ").endswith(b":"):
+                os.write(fd, pending.pop(0).encode("utf-8") + b"\n")
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_passphrases_typed_at_a_hidden_prompt(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    ok(
+        examsite(
+            site,
+            "init",
+            "--institution-code",
+            "HB1",
+            "--institution-name",
+            "机构",
+            "--site-code",
+            "S1",
+            "--site-name",
+            "考点",
+            "--room",
+            "101",
+        )
+    )
+    typed = "green tea at nine"
+    code, out = _on_terminal(site, ["roster", "init"], [typed, "typed differently"])
+    assert code == 2, out
+    assert "passphrase_mismatch" in out
+    code, out = _on_terminal(site, ["roster", "init"], [typed, typed])
+    assert code == 0, out
+    assert "fingerprint" in out
+    # hidden: the typed passphrase is not echoed back to the terminal
+    assert typed not in out

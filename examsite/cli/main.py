@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # command line keeps working while an area is being built.
 COMMAND_MODULES = (
     "setup_cmd",
+    "demo_cmd",
     "session_cmd",
     "rules_cmd",
     "audit_cmd",

@@ -24,7 +24,7 @@ from examsite.gui.qt import (
     QSettings,
     Signal,
 )
-from examsite.gui.taskman import StoreOp, TaskManager
+from examsite.gui.taskman import LongJob, StoreOp, TaskManager
 from examsite.incidents.marks import mark_moment
 from examsite.sites.setup import current_site
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 class Overview:
     """What the overview page shows, loaded on the store worker."""
 
+    site_code: str
     institution: str
     site: str
     rooms: list[str]
@@ -50,8 +51,9 @@ def load_overview(session: Session) -> Overview | None:
         site = None
     report = audit.verify(session)
     if site is None:
-        return Overview("", "", [], report.entries, len(report.problems))
+        return Overview("", "", "", [], report.entries, len(report.problems))
     return Overview(
+        site_code=site.code,
         institution=f"{site.institution.name} ({site.institution.code})",
         site=f"{site.name} ({site.code})",
         rooms=[room.name for room in site.rooms],
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
     """The exam-room window."""
 
     incident_marked = Signal(str)  # incident id, once the moment is stored
+    demo_ready = Signal()
 
     def __init__(
         self, ctx: CliContext, translations: Translations, settings: QSettings, offer_demo: bool = True
@@ -156,6 +159,9 @@ class MainWindow(QMainWindow):
             self.room_combo.setCurrentText(current)
         self.ui.actionMarkIncident.setEnabled(bool(overview.rooms))
         self._show_overview()
+        if not overview.site_code and self.offer_demo:
+            self.offer_demo = False  # once per start
+            self._offer_first_run()
 
     def _on_store_failed(self, exc: BaseException) -> None:
         text = (
@@ -222,6 +228,56 @@ class MainWindow(QMainWindow):
         dialog = SiteSetupDialog(self.store, self.taskman, self)
         dialog.site_saved.connect(lambda _site: self.refresh())
         dialog.open()
+
+    # -- first run ----------------------------------------------------------------------------
+    def _offer_first_run(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("Welcome to examsite"))
+        box.setText(
+            self.tr(
+                "No exam site is set up yet. Try the demo site (a demo camera, a session running now, "
+                "candidates and three staff with their passphrases), or set up your own site."
+            )
+        )
+        self.demo_button = box.addButton(self.tr("Try the demo site"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Set up my site"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+        box.buttonClicked.connect(self._on_first_run_choice)
+        self.first_run_box = box
+        box.open()
+
+    def _on_first_run_choice(self, button: object) -> None:
+        if button is self.demo_button:
+            self.create_demo()
+        elif self.first_run_box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
+            self._on_set_up_site_triggered()
+
+    def create_demo(self) -> None:
+        """Set up the demo site as a long job (key derivation takes a moment)."""
+        from examsite.sites.demo import create_demo
+
+        store, paths = self.store, self.ctx.paths
+        self.statusBar().showMessage(self.tr("Setting up the demo site…"))
+        self.demo_job = LongJob(lambda _job: create_demo(store, paths), self)
+        self.demo_job.finished.connect(self._on_demo_created)
+        self.demo_job.failed.connect(self._on_store_failed)
+        self.demo_job.start()
+
+    def _on_demo_created(self, staff: list) -> None:
+        lines = "\n".join(f"{p.name}（{p.staff_no}）: {p.passphrase}" for p in staff)
+        self.statusBar().showMessage(self.tr("The demo site is ready."), 10_000)
+        self.refresh()
+        text = self.tr("The demo site is ready. Press F8 to mark an incident. Demo staff passphrases:")
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            self.tr("Demo site"),
+            text + "\n" + lines,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.demo_box = box
+        box.open()  # not exec(): the window keeps running (and recording) while it is shown
+        self.demo_ready.emit()
 
     # -- incidents ----------------------------------------------------------------------------
     def mark_incident(self) -> None:

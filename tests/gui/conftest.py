@@ -35,7 +35,7 @@ def cli_context(data_dir: Path) -> Iterator[CliContext]:
 def main_window(qtbot, cli_context: CliContext):  # type: ignore[no-untyped-def]
     from examsite.gui.app import create_main_window
 
-    window = create_main_window(cli_context)
+    window = create_main_window(cli_context, offer_demo=False)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.overview is not None)

@@ -428,3 +428,25 @@ def test_tamper_sampler_reads_keyframes_of_a_live_camera(rtsp_server: RtspServer
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(samples)]
     assert all(g >= 0.5 for g in gaps)
     assert time.monotonic() - began < 8
+
+
+@pytest.mark.rtsp
+def test_wall_clock_anchor_survives_an_opening_burst(tmp_path: Path) -> None:
+    """A camera that flushes its cached GOP on PLAY: the first frames arrive 0.8 s late, in a burst.
+
+    Anchoring on the first packet's receive time would put every segment 0.8 s late, which the RTCP
+    clock would show as a -0.8 s skew; the minimum of (receive time - pts) does not.
+    """
+    rtsp.need_gstreamer()
+    server = RtspServer(rtsp.ensure_media(rtsp.MAIN), rtsp.MAIN, burst=0.8)
+    server.start()
+    sink = CollectingSink()
+    try:
+        with recording([Camera("cam1", RtspSource(server.url))], tmp_path, sink, config()):
+            assert sink.wait_for(count("skew", 1), 20)
+            assert sink.wait_for(count("segment", 2), 20)
+    finally:
+        server.stop()
+    assert abs(sink.of("skew")[0].data["seconds"]) < 0.3
+    infos = SegmentJournal(tmp_path / "cam1", "cam1").load()
+    check_segments(infos, "h264", (1920, 1080))

@@ -93,6 +93,13 @@ class Pusher:
         self.length = length
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
+        self.hold_until: int | None = None
+
+    def hold(self, burst_ns: int) -> None:
+        """Hold frames back for ``burst_ns`` then send them at once: a camera flushing its GOP cache."""
+        now = self.running_time()
+        if now != Gst.CLOCK_TIME_NONE:
+            self.hold_until = now + burst_ns
 
     def running_time(self) -> int:
         return int(self.sources["v"].get_current_running_time())
@@ -109,6 +116,11 @@ class Pusher:
                     return
                 due = base + loop * self.length + unit.pts
                 now = self.running_time()
+                if self.hold_until is not None:
+                    if now < self.hold_until:
+                        time.sleep((self.hold_until - now) / 1e9)
+                        now = self.running_time()
+                    self.hold_until = None
                 if now - due > 1_000_000_000:
                     # Frozen (SIGSTOP) and thawed: skip ahead like a camera does, no burst of old frames.
                     base += now - due
@@ -131,6 +143,9 @@ def main() -> int:
     parser.add_argument("--codec", choices=sorted(CODECS), default="h264")
     parser.add_argument("--audio", action="store_true", help="the file has an AAC track to serve too")
     parser.add_argument("--mount", default="/cam")
+    parser.add_argument(
+        "--burst", type=float, default=0.0, help="on each PLAY, hold this many seconds back, then burst"
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -157,10 +172,23 @@ def main() -> int:
         for kind, src in sources.items():
             src.set_property("caps", caps[kind])
         pusher = Pusher(sources, units, length)
+        pushers.append(pusher)
         media.connect("unprepared", lambda _m: pusher.stopped.set())
         pusher.thread.start()
 
+    pushers: list[Pusher] = []
+
+    def on_play(_client: GstRtspServer.RTSPClient, _ctx: GstRtspServer.RTSPContext) -> None:
+        for pusher in pushers:
+            if not pusher.stopped.is_set():
+                pusher.hold(int(args.burst * 1e9))
+
+    def on_client(_server: GstRtspServer.RTSPServer, client: GstRtspServer.RTSPClient) -> None:
+        if args.burst > 0:
+            client.connect("play-request", on_play)
+
     factory.connect("media-configure", on_configure)
+    server.connect("client-connected", on_client)
     server.get_mount_points().add_factory(args.mount, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr)

@@ -178,6 +178,25 @@ def _refuse_fixed(fields: Mapping[str, Any], extra: frozenset[str] = frozenset()
         )
 
 
+def _resolve_place(session: Session, incident: Incident, doc: dict[str, Any]) -> None:
+    """Replace a session code by the session's record form, and link the incident to the session
+    and room the record names, so the derived columns follow the record."""
+    if isinstance(doc.get("session"), str):
+        exam = find_session(session, doc["session"])
+        doc["session"] = {
+            "code": exam.code,
+            "occupation": exam.occupation,
+            "level": exam.level,
+            "subject": exam.subject,
+            "starts_at": iso_utc(exam.starts_at),
+            "ends_at": iso_utc(exam.ends_at),
+        }
+    if isinstance(doc.get("session"), dict):
+        incident.session_id = find_session(session, str(doc["session"].get("code"))).id
+    if isinstance(doc.get("room"), str):
+        incident.room_id = find_room(session, current_site(session), doc["room"]).id
+
+
 def create_draft(
     session: Session,
     fields: Mapping[str, Any],
@@ -220,19 +239,7 @@ def create_draft(
             code="fixed_field",
             hint="leave marked_at out",
         )
-    if isinstance(doc["session"], str):
-        exam = find_session(session, doc["session"])
-        incident.session_id = exam.id
-        doc["session"] = {
-            "code": exam.code,
-            "occupation": exam.occupation,
-            "level": exam.level,
-            "subject": exam.subject,
-            "starts_at": iso_utc(exam.starts_at),
-            "ends_at": iso_utc(exam.ends_at),
-        }
-    if isinstance(doc["room"], str):
-        incident.room_id = find_room(session, site, doc["room"]).id
+    _resolve_place(session, incident, doc)
     doc |= {
         "schema": "examsite.incident-record/1",
         "incident_id": incident.id,
@@ -286,6 +293,7 @@ def amend_incident(
             "the amendment changes nothing", code="no_change", hint="give the corrected fields"
         )
     doc.update(changes)
+    _resolve_place(session, incident, doc)
     doc |= {
         "version": previous.version + 1,
         "supersedes": previous.record_sha256,

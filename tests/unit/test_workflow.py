@@ -12,6 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from examsite.config import Paths
@@ -553,3 +555,100 @@ def test_a_deleted_signature_row_is_found(confirmed: tuple[Site, str, dict[str, 
     with site.store.session() as session:
         codes = verify_incident(session, site.paths, incident_id).codes
     assert codes == {"missing_signatures", "confirmation_mismatch"}
+
+
+def test_an_amendment_can_name_another_room_and_a_session(site: Site) -> None:
+    with site.store.session() as session:
+        create_session(
+            session,
+            current_site(session),
+            SessionSpec(
+                "2026-06-C",
+                "焊工",
+                "三级",
+                ExamSubject.SKILLS,
+                T0 - timedelta(hours=1),
+                T0 + timedelta(hours=1),
+                ("102",),
+            ),
+            "cli",
+        )
+    incident_id = draft(site)
+    with site.store.session() as session:
+        amend_incident(
+            session,
+            incident_id,
+            reason="考场记错",
+            changes={"room": "102", "session": "2026-06-C"},
+            actor="S1",
+        )
+        incident = session.get(Incident, incident_id)
+        assert incident is not None
+        record = describe_incident(session, incident_id).record
+        assert record.room == "102"
+        assert record.session is not None
+        assert record.session.occupation == "焊工"
+        rooms = {room.name: room.id for room in current_site(session).rooms}
+        assert incident.room_id == rooms["102"]
+        assert incident.session_id is not None
+    with site.store.session() as session, pytest.raises(ExamsiteError) as err:
+        amend_incident(session, incident_id, reason="x", changes={"session": "NO-SUCH"}, actor="S1")
+    assert err.value.code == "not_found"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_changed_byte_in_the_store_is_named(
+    confirmed: tuple[Site, str, dict[str, Any]], data: st.DataObject
+) -> None:
+    """One byte of the stored record, of a stored envelope, or of the evidence file changes; the
+    verification names the right error, and all is well again once the byte is restored."""
+    site, incident_id, _ = confirmed
+    target = data.draw(st.sampled_from(["record", COSIGN, CONFIRM, "evidence"]))
+    mask = data.draw(st.integers(1, 255))
+    if target == "evidence":
+        path = evidence_path(site.paths)
+        original = path.read_bytes()
+        path.write_bytes(_flip_mask(original, data.draw(st.integers(0, len(original) - 1)), mask))
+        expected = {"evidence_mismatch"}
+
+        def restore() -> None:
+            path.write_bytes(original)
+
+    else:
+        with site.store.session() as session:
+            if target == "record":
+                row: Any = version_row(session, session.get(Incident, incident_id))  # type: ignore[arg-type]
+                column = "record"
+            else:
+                row = session.execute(
+                    select(Signature).where(Signature.purpose == target).limit(1)
+                ).scalar_one()
+                column = "envelope"
+            original = getattr(row, column)
+            index = data.draw(st.integers(0, len(original) - 1))
+            setattr(row, column, _flip_mask(original, index, mask))
+            key = (type(row), row.id)
+        if target == "record":
+            expected = {"record_changed"}
+        else:
+            start = original.index(b'"keyid":"') + len(b'"keyid":"')
+            in_keyid = start <= index < original.index(b'"', start)
+            expected = {"bad_signature", "untrusted_signer"} if in_keyid else {"bad_signature"}
+
+        def restore() -> None:
+            with site.store.session() as session:
+                setattr(session.get(*key), column, original)
+
+    try:
+        with site.store.session() as session:
+            codes = verify_incident(session, site.paths, incident_id).codes
+        assert codes & expected, (target, codes)
+    finally:
+        restore()
+    with site.store.session() as session:
+        assert verify_incident(session, site.paths, incident_id).ok
+
+
+def _flip_mask(data: bytes, index: int, mask: int) -> bytes:
+    return data[:index] + bytes([data[index] ^ mask]) + data[index + 1 :]

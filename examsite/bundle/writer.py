@@ -314,6 +314,8 @@ def write_bundle(
         small.update(zip(ref.signature_paths, record.envelopes, strict=True))
     bundle_id = request.bundle_id or str(uuid.uuid4())
     created_at = request.created_at or utc_now()
+    # the manifest writes milliseconds; keep exactly what will be signed and read back
+    created_at = created_at.replace(microsecond=created_at.microsecond // 1000 * 1000)
     manifest = build_manifest(request, roster_ref, small, bundle_id, created_at)
     envelope = sign_envelope(PayloadType.MANIFEST, manifest.to_payload(), request.signer)
     by_hash = {item.sha256: item for item in request.evidence}

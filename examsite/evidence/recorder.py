@@ -14,6 +14,8 @@ Design points, each measured on this kind of machine (see the project's notes):
 * RTSP over TCP with socket timeouts (``av.open(..., timeout=(open_s, read_s))``): a stalled camera
   blocks a read forever otherwise.
 * Segments are cut at the first video keyframe at or after the boundary, so each starts decodable.
+* Audio is kept: AAC/MP2/MP3/AC-3/Opus by copy; G.711 and other telephone codecs, which MPEG-TS
+  cannot carry, are encoded to AAC (the video is still copied untouched).
 * The wall-clock time of a packet is ``anchor + pts``, where the anchor is the minimum over the
   connection of (receive time - pts): the first packets arrive in a burst, so the first receive time
   alone can be a second late. The camera's own clock (RTCP sender reports, exposed by FFmpeg as
@@ -37,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -70,6 +73,11 @@ log = logging.getLogger(__name__)
 
 #: Audio codecs MPEG-TS carries as they are; others (G.711 from cheap cameras) are left out with an alert.
 TS_AUDIO_CODECS = frozenset({"aac", "mp2", "mp3", "ac3", "eac3", "opus"})
+#: Audio codecs encoded to AAC on the way in (camera audio that MPEG-TS cannot carry).
+TRANSCODE_AUDIO = frozenset(
+    {"pcm_mulaw", "pcm_alaw", "adpcm_g726", "adpcm_g726le", "g722", "pcm_s16be", "pcm_s16le"}
+)
+_AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 COPY_VIDEO_CODECS = frozenset({"h264", "hevc"})
 #: Packets up to this long before a segment's first keyframe (audio, reordered video) still fit in it.
 _SLACK_S = 1.0
@@ -93,7 +101,7 @@ class AlertKind(enum.StrEnum):
     DISK_FULL = "disk_full"
     DISK_OK = "disk_ok"
     CLOCK_SKEW = "clock_skew"
-    AUDIO_NOT_RECORDED = "audio_not_recorded"
+    AUDIO_NOT_RECORDED = "audio_not_recorded"  # a codec neither copied nor encoded to AAC
     SEGMENT_RECOVERED = "segment_recovered"
     SEGMENT_BROKEN = "segment_broken"
     RECORDER_ERROR = "recorder_error"
@@ -351,11 +359,27 @@ class _Feed:
             raise ExamsiteError("the source has no video stream", code="no_video")
         self.video = container.streams.video[0]
         self.audio = [s for s in container.streams.audio if s.codec_context.name in TS_AUDIO_CODECS]
-        self.skipped_audio = [s.codec_context.name for s in container.streams.audio if s not in self.audio]
+        # G.711 and other telephone codecs (common on cheap cameras) do not fit MPEG-TS: they are
+        # decoded and encoded to AAC (cheap at 8-16 kHz mono); the video is still copied untouched.
+        self.transcoded = [
+            s
+            for s in container.streams.audio
+            if s not in self.audio and s.codec_context.name in TRANSCODE_AUDIO
+        ]
+        self.skipped_audio = [
+            s.codec_context.name for s in container.streams.audio if s not in self.audio + self.transcoded
+        ]
 
     def packets(self) -> Iterator[Any]:
         """Demux video and copyable audio."""
-        return iter(self.container.demux(self.video, *self.audio))
+        return iter(self.container.demux(self.video, *self.audio, *self.transcoded))
+
+    @property
+    def audio_codec(self) -> str | None:
+        """The codec audio is stored with in segments, if any."""
+        if self.audio:
+            return str(self.audio[0].codec_context.name)
+        return "aac" if self.transcoded else None
 
     def camera_epoch_at_zero(self) -> float | None:
         """The camera's wall clock (epoch seconds) at stream time 0, from RTCP, if it has arrived."""
@@ -516,6 +540,14 @@ class _SegmentWriter:
         self.out: dict[int, Any] = {feed.video.index: self.container.add_stream_from_template(feed.video)}
         for stream in feed.audio:
             self.out[stream.index] = self.container.add_stream_from_template(stream)
+        self.encoders: dict[int, tuple[Any, Any]] = {}
+        for stream in feed.transcoded:
+            rate = min(_AAC_RATES, key=lambda r: abs(r - (stream.rate or 8000)))
+            encoder = self.container.add_stream("aac", rate=rate)
+            encoder.layout = "mono"
+            encoder.bit_rate = 32000
+            self.out[stream.index] = encoder
+            self.encoders[stream.index] = (stream, encoder)
         self.video_index = feed.video.index
         # Each segment starts near time zero: no 33-bit wrap inside a file, whatever the session length.
         self.base_s = base_s - _SLACK_S
@@ -524,6 +556,9 @@ class _SegmentWriter:
         self.video_packets = 0
 
     def write(self, packet: Any) -> None:
+        if packet.stream_index in self.encoders:
+            self._transcode(packet)
+            return
         offset = self.offsets.get(packet.stream_index)
         if offset is None:
             offset = self.offsets[packet.stream_index] = round(self.base_s / float(packet.time_base))
@@ -542,7 +577,24 @@ class _SegmentWriter:
         if stream_index == self.video_index:
             self.video_packets += 1
 
+    def _transcode(self, packet: Any) -> None:
+        """Decode a telephone-codec audio packet and encode it to AAC on this segment's timeline."""
+        source, encoder = self.encoders[packet.stream_index]
+        start_s = packet.pts * float(packet.time_base) - self.base_s
+        if start_s < 0:
+            return
+        rate = encoder.codec_context.sample_rate
+        for frame in source.codec_context.decode(packet):
+            frame.pts = round(start_s * rate)
+            frame.time_base = Fraction(1, rate)
+            start_s += frame.samples / (frame.sample_rate or rate)
+            for out_packet in encoder.encode(frame):
+                self.container.mux(out_packet)
+
     def close(self) -> None:
+        for _, encoder in self.encoders.values():
+            for out_packet in encoder.encode(None):
+                self.container.mux(out_packet)
         self.container.close()
 
     def abandon(self) -> None:
@@ -787,7 +839,10 @@ class CameraRecorder:
                     conn.anchor = candidate if conn.anchor is None else min(conn.anchor, candidate)
                     if not conn.skew_done and time.monotonic() - conn.opened_mono >= self.config.skew_after:
                         self._report_skew(feed, conn)
-                    boundary = writer is None or pts_s - seg_first_s >= self.config.segment_seconds
+                    # Half a frame of slack: RTP clocks jitter by a few ticks around the GOP length.
+                    boundary = (
+                        writer is None or pts_s - seg_first_s >= self.config.segment_seconds - frame_s / 2
+                    )
                     if packet.is_keyframe and boundary:
                         if writer is not None:
                             prev_end = self._seal(writer, feed, prev_end, seg_first_s, pts_s, conn)
@@ -902,7 +957,7 @@ class CameraRecorder:
                 start = max(start, self._last_end)  # never overlap what an earlier connection recorded
         start = to_millis(start)
         end = to_millis(max(start, _epoch_to_dt(conn.anchor + end_s)))
-        audio = feed.audio[0].codec_context.name if feed.audio else None
+        audio = feed.audio_codec
         probe = ProbeResult(
             video_codec=feed.video.codec_context.name,
             audio_codec=audio,

@@ -450,3 +450,30 @@ def test_wall_clock_anchor_survives_an_opening_burst(tmp_path: Path) -> None:
     assert abs(sink.of("skew")[0].data["seconds"]) < 0.3
     infos = SegmentJournal(tmp_path / "cam1", "cam1").load()
     check_segments(infos, "h264", (1920, 1080))
+
+
+@pytest.mark.rtsp
+def test_g711_audio_is_kept_as_aac(tmp_path: Path) -> None:
+    """Cheap cameras send G.711, which MPEG-TS cannot carry: it is encoded to AAC, the video copied."""
+    rtsp.need_gstreamer()
+    server = RtspServer(
+        rtsp.ensure_media(rtsp.AUDIO), rtsp.MediaSpec(**{**vars(rtsp.AUDIO), "audio": False}), pcmu=True
+    )
+    server.start()
+    sink = CollectingSink()
+    try:
+        with recording([Camera("cam1", RtspSource(server.url))], tmp_path, sink, config()):
+            assert sink.wait_for(count("segment", 2), 20)
+    finally:
+        server.stop()
+    assert [e.data["kind"] for e in sink.of("alert")] == []
+    infos = SegmentJournal(tmp_path / "cam1", "cam1").load()
+    check_segments(infos, "h264", (640, 360))
+    info = infos[1]
+    assert info.duration == pytest.approx(2.0, abs=0.05)
+    assert info.audio_codec == "aac"
+    with av.open(str(info.path)) as container:
+        audio = container.streams.audio[0]
+        assert audio.codec_context.sample_rate == 8000
+        samples = sum(frame.samples for frame in container.decode(audio))
+    assert samples / 8000 == pytest.approx(info.duration, abs=0.3)

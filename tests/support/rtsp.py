@@ -109,10 +109,13 @@ def free_port() -> int:
 class RtspServer:
     """One GStreamer RTSP server process serving a file at ``rtsp://127.0.0.1:<port>/cam``."""
 
-    def __init__(self, media: Path, spec: MediaSpec, port: int | None = None, burst: float = 0.0) -> None:
+    def __init__(
+        self, media: Path, spec: MediaSpec, port: int | None = None, burst: float = 0.0, pcmu: bool = False
+    ) -> None:
         self.media = media
         self.spec = spec
         self.burst = burst
+        self.pcmu = pcmu
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.log: IO[bytes] | None = None
@@ -126,9 +129,8 @@ class RtspServer:
         """Start the server and wait until it accepts connections."""
         assert self.proc is None, "already running"
         cmd = [SYSTEM_PYTHON, str(SERVER_SCRIPT), "--port", str(self.port), "--media", str(self.media)]
-        cmd += ["--codec", self.spec.codec, "--burst", str(self.burst)] + (
-            ["--audio"] if self.spec.audio else []
-        )
+        cmd += ["--codec", self.spec.codec, "--burst", str(self.burst)]
+        cmd += (["--audio"] if self.spec.audio else []) + (["--pcmu"] if self.pcmu else [])
         # stderr goes to a file: a pipe nobody reads would block the server once it fills.
         self.log = tempfile.NamedTemporaryFile(prefix="rtsp-server-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log)

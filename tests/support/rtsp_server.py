@@ -84,6 +84,26 @@ def load_units(path: str, codec: str, audio: bool) -> tuple[list[Unit], dict[str
     return units, caps_by_kind, length
 
 
+def add_mulaw_tone(units: list[Unit], length: int) -> tuple[list[Unit], Gst.Caps]:
+    """A 1 kHz tone as 20 ms G.711 mu-law frames covering ``length`` ns, merged into ``units``."""
+    import math
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+
+    rate, step = 8000, 20_000_000
+    samples = b"".join(
+        int(8000 * math.sin(2 * math.pi * 1000 * i / rate)).to_bytes(2, "little", signed=True)
+        for i in range(rate // 50)
+    )
+    chunk = audioop.lin2ulaw(samples, 2)  # 1000 Hz repeats exactly every 20 ms at 8 kHz
+    audio = [Unit("a", chunk, pts, step) for pts in range(0, length, step)]
+    merged = sorted(units + audio, key=lambda u: (u.pts, u.kind))
+    return merged, Gst.Caps.from_string("audio/x-mulaw,rate=8000,channels=1")
+
+
 class Pusher:
     """Feeds the units of one shared media into its appsrc elements in real time, looping."""
 
@@ -143,6 +163,7 @@ def main() -> int:
     parser.add_argument("--codec", choices=sorted(CODECS), default="h264")
     parser.add_argument("--audio", action="store_true", help="the file has an AAC track to serve too")
     parser.add_argument("--mount", default="/cam")
+    parser.add_argument("--pcmu", action="store_true", help="add a live G.711 mu-law audio track")
     parser.add_argument(
         "--burst", type=float, default=0.0, help="on each PLAY, hold this many seconds back, then burst"
     )
@@ -154,6 +175,10 @@ def main() -> int:
     launch = f"( appsrc name=v is-live=true format=time ! {parse} ! {pay} name=pay0 pt=96 config-interval=-1"
     if args.audio:
         launch += " appsrc name=a is-live=true format=time ! aacparse ! rtpmp4gpay name=pay1 pt=97"
+    elif args.pcmu:
+        # G.711 mu-law as cheap cameras send it (MPEG-TS cannot hold it, so it is made here).
+        units, caps["a"] = add_mulaw_tone(units, length)
+        launch += " appsrc name=a is-live=true format=time ! rtppcmupay name=pay1 pt=0"
     launch += " )"
 
     server = GstRtspServer.RTSPServer()

@@ -27,12 +27,11 @@ from examsite.identity.staff import (
     issuer_info,
     unlock_staff_key,
 )
-from examsite.incidents.workflow import confirm_incident, create_draft, sign_incident
+from examsite.incidents.workflow import create_draft
 from examsite.store.engine import Store, open_store
 from examsite.store.models import AuditEntry, BundleExport, Case, Incident, ReceivedBundle
+from tests.support.bundle_factory import SITE_KEY_PASS, confirmed
 from tests.support.signing import ISSUER_PASS, WEAK, Site, add_evidence, full_site, record_fields
-
-SITE_KEY_PASS = "site device key passphrase"
 
 
 @pytest.fixture
@@ -49,18 +48,6 @@ def site(store: Store, paths: Paths) -> Site:
         kdf=WEAK,
     )
     return built
-
-
-def confirmed(site: Site, clip: bytes, name: str) -> str:
-    entry = add_evidence(site.store, site.paths, clip, name)
-    with site.store.session() as session:
-        incident_id = create_draft(session, record_fields(evidence=[entry]), actor="S1").incident_id
-    for who in ("S1", "S2"):
-        with site.store.session() as session:
-            sign_incident(session, incident_id, site.keys[who], version=1)
-    with site.store.session() as session:
-        confirm_incident(session, incident_id, site.keys["H1"], version=1)
-    return incident_id
 
 
 @pytest.fixture

@@ -22,7 +22,10 @@ from examsite.identity.keys import LocalSigner, fingerprint, generate_private_ke
 from examsite.identity.roster import Roster, RosterTrust, sign_roster
 from examsite.incidents.record import EvidenceKind, EvidenceRef
 from examsite.incidents.verification import confirmation_payload, cosignature_payload
+from examsite.incidents.workflow import confirm_incident, create_draft, sign_incident
 from tests.support.cases import make_record
+from tests.support.signing import Site as SigningSite
+from tests.support.signing import add_evidence, record_fields
 
 T0 = datetime(2026, 5, 16, 1, 0, tzinfo=UTC)
 SITE = SiteInfo("WH-01", "武汉第一考点", "HB-INST-7")
@@ -177,3 +180,21 @@ def request(
         evidence=tuple(evidence),
         created_at=T0,
     )
+
+
+# --- a site's store with the art. 15 workflow -----------------------------------------------------
+
+SITE_KEY_PASS = "site device key passphrase"
+
+
+def confirmed(site: SigningSite, clip: bytes, name: str) -> str:
+    """An incident with one evidence file, co-signed by S1 and S2 and confirmed by H1."""
+    entry = add_evidence(site.store, site.paths, clip, name)
+    with site.store.session() as session:
+        incident_id: str = create_draft(session, record_fields(evidence=[entry]), actor="S1").incident_id
+    for who in ("S1", "S2"):
+        with site.store.session() as session:
+            sign_incident(session, incident_id, site.keys[who], version=1)
+    with site.store.session() as session:
+        confirm_incident(session, incident_id, site.keys["H1"], version=1)
+    return incident_id

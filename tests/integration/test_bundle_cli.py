@@ -1,0 +1,85 @@
+"""``examsite bundle keygen|export|verify|import`` end to end, through the real command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from examsite.cli.main import main
+from examsite.config import Paths
+from examsite.identity.staff import enrol_staff, issuer_info
+from examsite.store.engine import Store
+from tests.support.bundle_factory import SITE_KEY_PASS, confirmed
+from tests.support.signing import ISSUER_PASS, WEAK, full_site
+
+
+def _fd_with(text: str) -> int:
+    read, write = os.pipe()
+    os.write(write, text.encode() + b"\n")
+    os.close(write)
+    return read
+
+
+def test_keygen_export_verify_import(
+    store: Store,
+    paths: Paths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("EXAMSITE_TEST_WEAK_KDF", "1")
+    site = full_site(store, paths, people=("S1", "S2", "H1"))
+    enrol_staff(
+        store,
+        paths,
+        staff_no="S01",
+        name="第一考点设备",
+        roles=["site_device"],
+        passphrase=SITE_KEY_PASS,
+        issuer_passphrase=ISSUER_PASS,
+        kdf=WEAK,
+    )
+    incident = confirmed(site, os.urandom(20_000), "a.mp4")
+    with store.session() as session:
+        pin = issuer_info(session).fingerprint  # type: ignore[union-attr]
+
+    identity_file = tmp_path / "centre.key"
+    assert main(["bundle", "keygen", "--out", str(identity_file)]) == 0
+    out = capsys.readouterr().out
+    recipient = next(line.split(": ")[1] for line in out.splitlines() if line.startswith("public key"))
+    assert recipient.startswith("age1")
+    assert main(["bundle", "keygen", "--out", str(identity_file)]) == 2  # never overwritten
+    assert "error[bad_identity]" in capsys.readouterr().err
+
+    fd = _fd_with(SITE_KEY_PASS)
+    bundle = tmp_path / "case.age"
+    code = main(
+        [
+            *("bundle", "export", "--recipient", recipient, "--incident", incident[:8], "--out", str(bundle)),
+            *("--passphrase-fd", str(fd), "--actor", "S1"),
+        ]
+    )
+    os.close(fd)
+    assert code == 0
+    slip = capsys.readouterr().out
+    assert "SHA-256" in slip
+    assert "移交人" in slip
+
+    assert main(["bundle", "verify", str(bundle), "--identity", str(identity_file), "--trust", pin]) == 0
+    assert "bundle OK" in capsys.readouterr().out
+    assert list(paths.quarantine.iterdir()) == []
+
+    # the site's own store pins its issuer, so import works here too (as on a single test machine)
+    assert main(["bundle", "import", str(bundle), "--identity", str(identity_file), "--actor", "clerk"]) == 0
+    assert "imported into" in capsys.readouterr().out
+    assert main(["bundle", "import", str(bundle), "--identity", str(identity_file)]) == 2
+    assert "error[replayed_bundle]" in capsys.readouterr().err
+
+    wrong = tmp_path / "other.key"
+    assert main(["bundle", "keygen", "--out", str(wrong)]) == 0
+    capsys.readouterr()
+    assert main(["bundle", "verify", str(bundle), "--identity", str(wrong), "--trust", pin]) == 2
+    assert "error[wrong_recipient]" in capsys.readouterr().err
+    assert list(paths.quarantine.iterdir()) == []

@@ -476,14 +476,22 @@ def _demo_frames(source: DemoSource, label: str) -> Callable[[threading.Event], 
     return frames
 
 
-def _decoded_frames(container: Any) -> Callable[[threading.Event], Iterator[np.ndarray]]:
-    """Frames of a raw/MJPEG input (USB camera), decoded for re-encoding."""
+def _decoded_frames(container: Any, paced: bool) -> Callable[[threading.Event], Iterator[np.ndarray]]:
+    """Frames of a raw/MJPEG input (USB camera, or a file played as a camera), decoded for re-encoding."""
 
     def frames(stop: threading.Event) -> Iterator[np.ndarray]:
+        began = time.monotonic()
+        first: float | None = None
         try:
             for frame in container.decode(container.streams.video[0]):
                 if stop.is_set():
                     return
+                if paced and frame.time is not None:
+                    # A file has no pace of its own: play it at its frame rate, as a camera would.
+                    first = frame.time if first is None else first
+                    delay = began + (frame.time - first) - time.monotonic()
+                    if delay > 0 and stop.wait(delay):
+                        return
                 yield frame.to_ndarray(format="bgr24")
         finally:
             container.close()
@@ -509,7 +517,7 @@ def open_feed(source: CameraSource, config: RecorderConfig, label: str = "DEMO")
     streams = container.streams.video
     if streams and streams[0].codec_context.name not in COPY_VIDEO_CODECS:
         fps = int(streams[0].average_rate or 25)
-        producer = _Producer(_decoded_frames(container), fps)
+        producer = _Producer(_decoded_frames(container, paced=not spec.live), fps)
         producer.start()
         return _open_pipe(producer, config)
     return _Feed(container, live=spec.live)

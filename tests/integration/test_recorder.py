@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from examsite.clock import utc_now
@@ -43,7 +44,7 @@ from examsite.evidence.segments import (
     parse_segment_stem,
     verify_segments,
 )
-from examsite.evidence.sources import Camera, DemoSource, InputSpec, RtspSource
+from examsite.evidence.sources import Camera, DemoSource, FileSource, InputSpec, RtspSource
 from examsite.evidence.tamper import TamperDetector, monitor_tamper, sample_frames
 from tests.support import rtsp
 from tests.support.rtsp import RtspServer, free_port
@@ -369,7 +370,6 @@ def test_recorder_process_refuses_bad_arguments(tmp_path: Path, capsys: pytest.C
 def write_scene_then_black(path: Path, fps: int = 10) -> Path:
     """An H.264 file: 2 s of a textured scene, then 3 s of a capped lens; a keyframe every 0.5 s."""
     import cv2
-    import numpy as np
 
     rng = np.random.default_rng(3)
     scene = np.zeros((180, 320, 3), np.uint8)
@@ -477,3 +477,26 @@ def test_g711_audio_is_kept_as_aac(tmp_path: Path) -> None:
         assert audio.codec_context.sample_rate == 8000
         samples = sum(frame.samples for frame in container.decode(audio))
     assert samples / 8000 == pytest.approx(info.duration, abs=0.3)
+
+
+def test_a_camera_without_h264_is_encoded_once_and_recorded(tmp_path: Path) -> None:
+    """USB cameras deliver MJPEG or raw frames; a file in MJPEG takes the same path here."""
+    media = tmp_path / "mjpeg.avi"
+    with av.open(str(media), "w") as out:
+        stream = out.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuvj420p"
+        for i in range(40):  # 4 s
+            image = np.full((240, 320, 3), (i * 6) % 255, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    sink = CollectingSink()
+    began = time.monotonic()
+    with recording([Camera("usb", FileSource(media))], tmp_path / "rec", sink, config()):
+        assert sink.wait_for(count("segment", 1), 10)
+    infos = SegmentJournal(tmp_path / "rec" / "usb", "usb").load()
+    check_segments(infos, "h264", (320, 240))
+    assert infos[0].duration == pytest.approx(2.0, abs=0.15)
+    # Played at its own pace: two seconds of video took about two seconds to record.
+    assert time.monotonic() - began >= 1.9

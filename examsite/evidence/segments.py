@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import av
 
@@ -322,3 +322,98 @@ def recover_camera(camera_dir: Path, camera_id: str) -> tuple[list[SegmentInfo],
     if broken:
         fsync_dir(camera_dir)
     return sealed, broken
+
+
+RECORDED = "recorded"
+UNACCOUNTED = "unaccounted"
+
+
+@dataclass(frozen=True)
+class CoverageSpan:
+    """A stretch of a camera's timeline: ``recorded``, a gap reason, or ``unaccounted``."""
+
+    start: datetime
+    end: datetime
+    state: str
+
+    @property
+    def seconds(self) -> float:
+        """Length in seconds."""
+        return (self.end - self.start).total_seconds()
+
+
+def _merge(
+    intervals: Iterable[tuple[datetime, datetime]], tolerance: timedelta
+) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start - merged[-1][1] <= tolerance:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class TimeSpan(Protocol):
+    """Anything with a wall-clock span (a :class:`SegmentInfo`, a store row)."""
+
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
+
+
+def coverage(
+    segments: Iterable[TimeSpan],
+    gaps: Iterable[tuple[datetime, datetime, str]],
+    start: datetime,
+    end: datetime,
+    tolerance: timedelta = timedelta(milliseconds=2),
+) -> list[CoverageSpan]:
+    """Every instant of [start, end) as recorded, a gap with its reason, or unaccounted, in order.
+
+    Recording wins over a gap that overlaps it. ``unaccounted`` means neither a segment nor a gap
+    covers the time (the recorder was never told to record then, or an index was lost): the
+    coverage report shows it rather than hiding it. Holes shorter than ``tolerance`` are ignored.
+    """
+    start, end = as_utc(start), as_utc(end)
+
+    def clip(a: datetime, b: datetime) -> tuple[datetime, datetime]:
+        return max(as_utc(a), start), min(as_utc(b), end)
+
+    recorded = _merge((clip(s.start, s.end) for s in segments), tolerance)
+    recorded = [(a, b) for a, b in recorded if a < b]
+    gap_list = sorted((*clip(a, b), reason) for a, b, reason in gaps)
+    spans: list[CoverageSpan] = []
+
+    def add(a: datetime, b: datetime, state: str) -> None:
+        if b - a <= timedelta(0):
+            return
+        if spans and spans[-1].state == state and a - spans[-1].end <= tolerance:
+            spans[-1] = CoverageSpan(spans[-1].start, b, state)
+        else:
+            spans.append(CoverageSpan(a, b, state))
+
+    def fill(a: datetime, b: datetime) -> None:
+        """[a, b) has no recording: gaps where there are some, unaccounted elsewhere."""
+        cursor = a
+        for g_start, g_end, reason in gap_list:
+            if g_end <= cursor or g_start >= b:
+                continue
+            if g_start - cursor > tolerance:
+                add(cursor, g_start, UNACCOUNTED)
+            add(max(cursor, g_start), min(g_end, b), reason)
+            cursor = max(cursor, min(g_end, b))
+        if b - cursor > tolerance:
+            add(cursor, b, UNACCOUNTED)
+
+    cursor = start
+    for r_start, r_end in recorded:
+        if r_start > cursor:
+            fill(cursor, r_start)
+        add(max(cursor, r_start), r_end, RECORDED)
+        cursor = max(cursor, r_end)
+    if cursor < end:
+        fill(cursor, end)
+    return spans

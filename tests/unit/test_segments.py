@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import numpy as np
@@ -16,9 +17,13 @@ from examsite.errors import ExamsiteError
 from examsite.evidence.segments import (
     GENESIS,
     JOURNAL_NAME,
+    RECORDED,
     RECORDING_SUFFIX,
+    UNACCOUNTED,
+    CoverageSpan,
     SegmentJournal,
     chain_hash,
+    coverage,
     parse_segment_stem,
     probe_segment,
     recover_camera,
@@ -184,3 +189,37 @@ def test_probe_refuses_a_file_without_video(tmp_path: Path) -> None:
     with pytest.raises(ExamsiteError) as caught:
         probe_segment(path)
     assert caught.value.code == "segment_unreadable"
+
+
+def span(info_start: float, info_end: float) -> SimpleNamespace:
+    return SimpleNamespace(start=T0 + timedelta(seconds=info_start), end=T0 + timedelta(seconds=info_end))
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_coverage_accounts_for_every_instant() -> None:
+    segments = [span(0, 10), span(10, 20), span(25, 35)]
+    gaps = [(at(20), at(23), "camera_unreachable"), (at(23), at(25), "stream_stalled")]
+    spans = coverage(segments, gaps, at(-5), at(40))
+    assert [(s.start, s.end, s.state) for s in spans] == [
+        (at(-5), at(0), UNACCOUNTED),
+        (at(0), at(20), RECORDED),
+        (at(20), at(23), "camera_unreachable"),
+        (at(23), at(25), "stream_stalled"),
+        (at(25), at(35), RECORDED),
+        (at(35), at(40), UNACCOUNTED),
+    ]
+    assert sum(s.seconds for s in spans) == 45
+
+
+def test_coverage_prefers_recording_and_clips_to_the_window() -> None:
+    segments = [span(0, 10.0005), span(10.001, 20)]  # millisecond rounding between segments
+    gaps = [(at(5), at(30), "recorder_stopped")]  # a gap reported wider than it was
+    spans = coverage(segments, gaps, at(2), at(25))
+    assert [(s.start, s.end, s.state) for s in spans] == [
+        (at(2), at(20), RECORDED),
+        (at(20), at(25), "recorder_stopped"),
+    ]
+    assert coverage([], [], at(0), at(1)) == [CoverageSpan(at(0), at(1), UNACCOUNTED)]

@@ -705,12 +705,16 @@ class CameraRecorder:
     # -- gaps -------------------------------------------------------------------------------------
 
     def _open_gap(self, reason: GapReason, start: datetime, detail: str) -> None:
-        """Open a gap, or switch the open one to a new reason (closing the old span at ``start``)."""
+        """Open a gap at ``start``, or switch the open one to a new reason from now on.
+
+        A stall that turns into an unreachable camera, or a stopped recorder whose camera does not
+        answer, becomes two back-to-back gaps, each with its own reason and span.
+        """
         if self._gap is not None:
             if self._gap.reason == reason:
                 return
             alerted = self._gap.offline_alerted
-            start = max(start, self._gap.start)
+            start = max(to_millis(utc_now()), self._gap.start)
             self._close_gap(start, resumed=False)
         else:
             alerted = False

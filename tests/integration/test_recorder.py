@@ -500,3 +500,21 @@ def test_a_camera_without_h264_is_encoded_once_and_recorded(tmp_path: Path) -> N
     assert infos[0].duration == pytest.approx(2.0, abs=0.15)
     # Played at its own pace: two seconds of video took about two seconds to record.
     assert time.monotonic() - began >= 1.9
+
+
+def test_restart_with_the_camera_down_splits_the_gap_by_reason(tmp_path: Path) -> None:
+    first = CollectingSink()
+    with recording([Camera("cam1", DemoSource(width=160, height=90, fps=10))], tmp_path, first, config()):
+        assert first.wait_for(count("segment", 1), 10)
+    last_end = SegmentJournal(tmp_path / "cam1", "cam1").load()[-1].end
+    restarted = utc_now()
+    second = CollectingSink()
+    down = Camera("cam1", RtspSource(f"rtsp://127.0.0.1:{free_port()}/cam"))
+    with recording([down], tmp_path, second, config()):
+        assert second.wait_for(count("gap_opened", 2), 10)
+    closed = [e.data for e in second.of("gap_closed")]
+    assert [c["reason"] for c in closed] == [GapReason.RECORDER_STOPPED, GapReason.CAMERA_UNREACHABLE]
+    assert closed[0]["start"] == last_end
+    assert closed[0]["end"] == closed[1]["start"]
+    assert restarted - timedelta(milliseconds=1) <= closed[1]["start"] < restarted + timedelta(seconds=2)
+    assert closed[1]["end"] >= closed[1]["start"]

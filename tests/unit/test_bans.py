@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from examsite.adjudication import notices
 from examsite.adjudication.bans import (
@@ -226,3 +228,16 @@ def test_a_banned_candidate_is_flagged_on_roster_import_with_article_and_end_dat
                 "and may not sit this assessment",
             )
         ]
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)), st.sampled_from([1, 2, 5]))
+def test_ban_period_always_ends_on_the_same_calendar_day_or_feb_28(decided: date, years: int) -> None:
+    start, end = ban_period(decided, years)
+    assert start == decided
+    assert end.year == decided.year + years
+    if (decided.month, decided.day) == (2, 29) and end.year % 4 != 0:
+        assert (end.month, end.day) == (2, 28)
+    else:
+        assert (end.month, end.day) == (decided.month, decided.day)
+    # N years of calendar: at least 365 days a year, never more than the leap days allow
+    assert 365 * years <= (end - start).days <= 365 * years + (years + 3) // 4

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,15 +20,16 @@ from sqlalchemy.orm import Session
 from examsite import audit
 from examsite.clock import as_utc
 from examsite.evidence.recorder import GapReason
-from examsite.evidence.segments import SegmentInfo, SegmentJournal
+from examsite.evidence.segments import RECORDED, SegmentInfo, SegmentJournal
+from examsite.evidence.segments import coverage as timeline
 from examsite.store.engine import Store
 from examsite.store.models import CameraAlert, CoverageGap, Segment
 
 log = logging.getLogger(__name__)
 
 RECORDER_ACTOR = "recorder"
-# Two segments closer than this are one continuous recording (keyframe cuts are not exact).
-CONTIGUOUS = timedelta(milliseconds=1500)
+# Segments are cut back to back; closer than this is one continuous recording.
+CONTIGUOUS = timedelta(milliseconds=50)
 
 
 def _index_segment(session: Session, info: SegmentInfo, recordings: Path, skew_ms: int | None) -> bool:
@@ -189,63 +189,33 @@ def segments_between(session: Session, camera_id: str, start: datetime, end: dat
 
 
 def coverage(session: Session, camera_id: str, start: datetime, end: datetime) -> list[Span]:
-    """Every second of [start, end) as recorded spans and gaps; unexplained holes are ``recorder_stopped``."""
+    """Every second of [start, end) as recorded spans and gaps with their reasons.
+
+    Time that neither a segment nor a reported gap accounts for (no recorder was running, or the
+    app was closed) is a gap with reason ``unaccounted``: shown, never hidden (管理办法 art. 8(3)).
+    """
     start, end = as_utc(start), as_utc(end)
-    recorded: list[Span] = []
-    for seg in segments_between(session, camera_id, start, end):
-        s, e = max(seg.start_at, start), min(seg.end_at, end)
-        if recorded and s - recorded[-1].end <= CONTIGUOUS:
-            recorded[-1] = Span(recorded[-1].start, max(recorded[-1].end, e), "recorded")
-        else:
-            recorded.append(Span(s, e, "recorded"))
-    gaps = (
-        session.execute(
-            select(CoverageGap)
-            .where(CoverageGap.camera_id == camera_id, CoverageGap.start_at < end)
-            .order_by(CoverageGap.start_at)
+    segments = [
+        _Stretch(seg.start_at, seg.end_at) for seg in segments_between(session, camera_id, start, end)
+    ]
+    rows = session.execute(
+        select(CoverageGap)
+        .where(CoverageGap.camera_id == camera_id, CoverageGap.start_at < end)
+        .order_by(CoverageGap.start_at)
+    ).scalars()
+    gaps = [(g.start_at, g.end_at or end, g.reason) for g in rows if g.end_at is None or g.end_at > start]
+    return [
+        Span(
+            span.start,
+            span.end,
+            "recorded" if span.state == RECORDED else "gap",
+            "" if span.state == RECORDED else span.state,
         )
-        .scalars()
-        .all()
-    )
-    gaps = [g for g in gaps if g.end_at is None or g.end_at > start]
-    return _fill_holes(recorded, gaps, start, end)
+        for span in timeline(segments, gaps, start, end, tolerance=CONTIGUOUS)
+    ]
 
 
-def _explain_hole(gaps: Sequence[CoverageGap], a: datetime, b: datetime) -> list[Span]:
-    """Split a hole [a, b) by the gaps the recorder reported; the rest had no recorder running."""
-    out: list[Span] = []
-    cursor = a
-    for gap in sorted(gaps, key=lambda g: g.start_at):
-        gs, ge = max(gap.start_at, a), min(gap.end_at or b, b)
-        if ge <= cursor or gs >= b:
-            continue
-        if gs - cursor > CONTIGUOUS:
-            out.append(Span(cursor, gs, "gap", str(GapReason.RECORDER_STOPPED)))
-        else:
-            gs = cursor
-        if out and out[-1].reason == gap.reason:
-            out[-1] = Span(out[-1].start, ge, "gap", gap.reason)
-        else:
-            out.append(Span(max(gs, cursor), ge, "gap", gap.reason))
-        cursor = ge
-    if b - cursor > CONTIGUOUS or not out:
-        out.append(Span(cursor, b, "gap", str(GapReason.RECORDER_STOPPED)))
-    elif cursor < b:
-        last = out[-1]
-        out[-1] = Span(last.start, b, "gap", last.reason)
-    return out
-
-
-def _fill_holes(
-    recorded: list[Span], gaps: Sequence[CoverageGap], start: datetime, end: datetime
-) -> list[Span]:
-    out: list[Span] = []
-    cursor = start
-    for span in recorded:
-        if span.start - cursor > CONTIGUOUS:
-            out.extend(_explain_hole(gaps, cursor, span.start))
-        out.append(span)
-        cursor = max(cursor, span.end)
-    if end - cursor > CONTIGUOUS:
-        out.extend(_explain_hole(gaps, cursor, end))
-    return out
+@dataclass(frozen=True)
+class _Stretch:
+    start: datetime
+    end: datetime

@@ -165,10 +165,10 @@ class _MemberCheck:
             [] if expected is None or expected.kind is not Kind.EVIDENCE else None
         )
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._digest.update(data)
         if self._parts is not None:
-            self._parts.append(data)
+            self._parts.append(bytes(data))
         elif self._file is not None:
             self._file.write(data)
 
@@ -241,7 +241,7 @@ class _Unpacker:
             target = self.folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            self.current = _MemberCheck(self, name, expected, os.fdopen(fd, "wb"))
+            self.current = _MemberCheck(self, name, expected, os.fdopen(fd, "wb", buffering=CHUNK))
             return self.current
         return _MemberCheck(self, name, expected, None)
 
@@ -385,7 +385,7 @@ def unpack(
     path = Path(path)
     try:
         total = path.stat().st_size
-        fh = open(path, "rb")  # noqa: SIM115 - closed below; pyrage needs the raw handle
+        fh = open(path, "rb", buffering=CHUNK)  # noqa: SIM115 - closed below
     except OSError as exc:
         raise BundleError("truncated", f"bundle {path} cannot be read: {exc.strerror}") from None
     unpacker = _Unpacker(folder, site_key)

@@ -133,8 +133,8 @@ class ChunkReader:
 class MemberSink(Protocol):
     """Receives one member's data while the tar streams."""
 
-    def write(self, data: bytes) -> None:
-        """Take the next bytes of the member."""
+    def write(self, data: bytes | memoryview) -> None:
+        """Take the next bytes of the member (a view valid only during the call)."""
         ...
 
     def close(self) -> None:
@@ -240,7 +240,7 @@ class TarReader:
                 # member data goes straight to its sink; only headers are buffered
                 take = min(self._remaining, len(view))
                 assert self._sink is not None
-                self._sink.write(bytes(view[:take]))
+                self._sink.write(view[:take])  # no copy: hashlib and files take memoryviews
                 self._remaining -= take
                 view = view[take:]
                 if not self._remaining:

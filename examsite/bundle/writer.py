@@ -1,11 +1,11 @@
-"""Write a case bundle: hash first, sign the manifest, stream tar into age, read it back.
+"""Write a case bundle: sign the manifest, stream tar into age, re-hash as it streams, read it back.
 
-Two passes over the evidence, both streamed in 1 MiB pieces so memory stays constant whatever the
-size: the first hashes every file and refuses the export if any differs from the SHA-256 and size
-recorded when it was signed (``evidence_changed``); the manifest, which must list every later member
-with its hash, is then built and signed by the site key. The second pass streams the tar through
-``pyrage.encrypt_io`` into ``<out>.part`` and re-hashes every evidence file as it goes, so a file
-changed between the passes aborts the export too.
+The manifest must list every later member with its hash before any of them is written. For evidence
+those are the SHA-256 and size recorded when it was stored and signed (the record names them), so no
+hashing pass is needed up front: the files' sizes are checked first, then the tar streams through
+``pyrage.encrypt_io`` into ``<out>.part`` in 1 MiB pieces (constant memory whatever the size) and
+every evidence file is re-hashed on the way; a file that differs from its recorded hash or size
+aborts the export (``evidence_changed``) and the partial file is removed.
 
 Before the ``.part`` file is renamed it is fsynced and read back in full through the same checks a
 recipient runs (age, tar profile, manifest signature, every size and hash). To make that possible
@@ -167,6 +167,21 @@ def _read_evidence(item: EvidenceFile, job: _Job) -> Iterator[bytes]:
         )
 
 
+def _check_size(item: EvidenceFile) -> None:
+    """Refuse a missing or resized file before anything is written (its hash is checked as it streams)."""
+    try:
+        size = os.stat(item.path).st_size
+    except OSError as exc:
+        raise BundleError(
+            "evidence_changed", f"evidence {item.sha256} cannot be read from {item.path}: {exc.strerror}"
+        ) from None
+    if size != item.size:
+        raise BundleError(
+            "evidence_changed",
+            f"evidence file {item.path} is {size} bytes, not the {item.size} recorded when it was signed",
+        )
+
+
 @dataclass(frozen=True)
 class _Bytes:
     name: str
@@ -285,10 +300,10 @@ def write_bundle(
 ) -> WrittenBundle:
     """Write ``request`` as an encrypted bundle at ``out`` and return its id, SHA-256 and size.
 
-    Raises ``evidence_changed`` if any evidence differs from its recorded hash or size (in either
-    pass), ``export_cancelled`` if ``cancelled()`` turns true, ``write_failed`` if the disk refuses
-    the bytes, ``readback_failed`` if the written file does not read back; in every case nothing is
-    left at ``out`` or ``out.part``.
+    Raises ``evidence_changed`` if any evidence differs from its recorded hash or size,
+    ``export_cancelled`` if ``cancelled()`` turns true, ``write_failed`` if the disk refuses the
+    bytes, ``readback_failed`` if the written file does not read back; in every case nothing is left
+    at ``out`` or ``out.part``.
     """
     out = Path(out)
     if out.exists():
@@ -297,11 +312,9 @@ def write_bundle(
     roster_ref, site_public = _check_roster(request)
     records = _check_records(request)
     evidence_bytes = sum(item.size for item in request.evidence)
-    job = _Job(3 * evidence_bytes, progress, cancelled)
-    # pass 1: the hashes the manifest will promise
-    for item in sorted(request.evidence, key=lambda e: e.sha256):
-        for _piece in _read_evidence(item, job):
-            pass
+    job = _Job(2 * evidence_bytes, progress, cancelled)
+    for item in request.evidence:
+        _check_size(item)
     small: dict[str, bytes] = {
         ROSTER_NAME: request.roster_envelope,
         CHECKPOINT_NAME: request.audit.checkpoint,
@@ -326,10 +339,9 @@ def write_bundle(
         else:
             sources.append(_Bytes(member.path, small[member.path]))
     checker = generate_identity()
-    digest = hashlib.sha256()
     with atomic_writer(out, mode=0o600) as fh:
-        # pass 2: tar -> age -> file, hashing what is written
-        sink = _HashingWriter(fh, digest)
+        # tar -> age -> file, hashing what is written and re-hashing the evidence read
+        sink = _CountingWriter(fh)
         chunks = stream(sources, int(created_at.timestamp()))
         source = ChunkReader(chunks)
         try:
@@ -340,26 +352,26 @@ def write_bundle(
             if source.error is not None:  # ours (a changed file, a cancel), wrapped by pyrage
                 raise source.error from None
             raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
-        # pass 3: read the .part back through the recipient's checks
+        # read the .part back through the recipient's checks
         part = out.with_name(out.name + ".part")
-        _read_back(part, checker, manifest, site_public, digest.hexdigest(), job)
-    return WrittenBundle(out, bundle_id, digest.hexdigest(), sink.size, manifest, envelope)
+        # the read-back hashes the file as it is on disk: that is the SHA-256 the slip and log carry
+        sha256 = _read_back(part, checker, manifest, site_public, sink.size, job)
+    return WrittenBundle(out, bundle_id, sha256, sink.size, manifest, envelope)
 
 
-class _HashingWriter:
-    """What pyrage writes the bundle into: hashed, counted and written straight to the file.
+class _CountingWriter:
+    """What pyrage writes the bundle into: counted and written straight to the file.
 
-    Writes bypass the file object's buffer (pyrage hands over 64 KiB pieces anyway), so that when
-    the disk is full the error comes from here, once, and closing the file has nothing left to flush.
+    Writes bypass the file object's buffer (pyrage hands over small pieces, the kernel merges them),
+    so that when the disk is full the error comes from here, once, and closing the file has nothing
+    left to flush.
     """
 
-    def __init__(self, fh: BinaryIO, digest: hashlib._Hash) -> None:
+    def __init__(self, fh: BinaryIO) -> None:
         self._raw = fh.raw  # type: ignore[attr-defined]
-        self._digest = digest
         self.size = 0
 
     def write(self, data: bytes) -> int:
-        self._digest.update(data)
         self.size += len(data)
         view = memoryview(data)
         while view:
@@ -372,9 +384,9 @@ def _read_back(
     checker: x25519.Identity,
     manifest: Manifest,
     site_public: Ed25519PublicKey,
-    written_sha256: str,
+    written_size: int,
     job: _Job,
-) -> None:
+) -> str:
     def same_key(key_id: str, _roster: bytes) -> reader.SiteKey:
         # the roster was checked before writing; the read-back proves the bytes, not the trust
         return reader.SiteKey(site_public, key_id, manifest.site.code, manifest.roster)
@@ -394,5 +406,6 @@ def _read_back(
             "readback_failed", f"the written bundle does not read back: {exc.message}"
         ) from None
     # age authenticates every byte, so a changed file fails above; this guards against our own bugs
-    if unpacked.sha256 != written_sha256 or unpacked.manifest != manifest:  # pragma: no cover
+    if unpacked.size != written_size or unpacked.manifest != manifest:  # pragma: no cover
         raise BundleError("readback_failed", "the written bundle reads back different from what was written")
+    return unpacked.sha256

@@ -261,15 +261,15 @@ def test_evidence_grown_shrunk_or_gone(tmp_path: Path) -> None:
 
 
 def test_evidence_changed_while_the_bundle_streams(tmp_path: Path) -> None:
-    """The second pass re-hashes: a file changed after the manifest was signed aborts the export."""
+    """Evidence is re-hashed as it streams: a file changed after the manifest was signed aborts."""
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=3 << 20)
-    first_pass = sum(item.size for item in req.evidence)
-    victim = max(req.evidence, key=lambda item: item.size).path
+    # evidence streams in hash order: change the last file while the first one streams
+    victim = max(req.evidence, key=lambda item: item.sha256).path
     changed: list[bool] = []
 
     def meddle(done: int, total: int) -> None:
-        if done > first_pass and not changed:
+        if done > 0 and not changed:
             with open(victim, "r+b") as fh:
                 fh.seek(-1, 2)
                 fh.write(b"\x00")
@@ -431,11 +431,11 @@ def test_a_bundle_that_changes_on_disk_before_it_is_renamed_fails_the_read_back(
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=2 << 20)
     part = tmp_path / "b.age.part"
-    two_passes = 2 * sum(item.size for item in req.evidence)
+    streamed = sum(item.size for item in req.evidence)
     damaged: list[bool] = []
 
     def corrupt(done: int, total: int) -> None:
-        if done > two_passes and not damaged:
+        if done > streamed and not damaged:
             with open(part, "r+b") as fh:
                 fh.seek(-100, 2)
                 byte = fh.read(1)
@@ -451,13 +451,13 @@ def test_a_bundle_that_changes_on_disk_before_it_is_renamed_fails_the_read_back(
 def test_cancel_during_the_read_back_is_a_cancel(tmp_path: Path) -> None:
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=2 << 20)
-    two_passes = 2 * sum(item.size for item in req.evidence)
+    streamed = sum(item.size for item in req.evidence)
     progress: list[int] = []
     error = _refused_at(
         tmp_path / "b.age",
         req,
         progress=lambda done, total: progress.append(done),
-        cancelled=lambda: bool(progress) and progress[-1] > two_passes,
+        cancelled=lambda: bool(progress) and progress[-1] > streamed,
     )
     assert error.code == "export_cancelled"
 
@@ -468,3 +468,55 @@ def _refused_at(out: Path, req: BundleRequest, **kwargs: object) -> BundleError:
     assert not out.exists()
     assert not out.with_name(out.name + ".part").exists()
     return caught.value
+
+
+@pytest.mark.parametrize("meddling", ["shrink", "remove"])
+def test_evidence_shrunk_or_removed_while_the_bundle_streams(tmp_path: Path, meddling: str) -> None:
+    keys = Keys()
+    req = request(keys, tmp_path / "site", clip_size=3 << 20)
+    victim = max(req.evidence, key=lambda item: item.sha256).path  # streamed last
+    done_once: list[bool] = []
+
+    def meddle(done: int, total: int) -> None:
+        if done > 0 and not done_once:
+            if meddling == "shrink":
+                victim.write_bytes(victim.read_bytes()[:-100])
+            else:
+                victim.unlink()
+            done_once.append(True)
+
+    error = _refused_at(tmp_path / "b.age", req, progress=meddle)
+    assert error.code == "evidence_changed"
+    assert ("cannot be read" in error.message) == (meddling == "remove")
+
+
+def test_created_at_defaults_to_now_at_millisecond_precision(tmp_path: Path) -> None:
+    keys = Keys()
+    req = _replace(request(keys, tmp_path / "site", records=1), created_at=None, bundle_id=None)
+    written = write_bundle(tmp_path / "b.age", req)
+    assert written.manifest.created_at.microsecond % 1000 == 0
+    assert _verify(written.path, keys, tmp_path).manifest.bundle_id == written.bundle_id
+
+
+def test_hand_over_slip_names_the_bundle_and_its_contents(tmp_path: Path) -> None:
+    from examsite.bundle.recipients import show_fingerprint
+    from examsite.bundle.slip import slip_lines
+
+    keys = Keys()
+    written = write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site", records=2, clip_size=2 << 20))
+    lines = slip_lines(written.manifest, file_name="b.age", sha256=written.sha256, size=written.size)
+    text = "\n".join(lines)
+    assert lines[0] == "案卷包移交单 / Case bundle hand-over slip"
+    assert written.bundle_id in text
+    assert " ".join(written.sha256[i : i + 8] for i in range(0, 64, 8)) in text
+    assert f"({written.size} bytes)" in text
+    assert "MiB" in text
+    assert "2026-05-16 09:00:00 (UTC+8)" in text  # T0 is 01:00 UTC
+    for fp in written.manifest.recipients:
+        assert show_fingerprint(fp) in text
+    assert text.count("违纪违规记录 / Record") == 2
+    assert "inc-000 v1: 3 signatures, 2 evidence file(s)" in text
+    assert "证据文件 / Evidence files: 3," in text
+    assert "entries 1-5" in text
+    assert lines[-2].startswith("移交人")
+    assert lines[-1].startswith("接收人")

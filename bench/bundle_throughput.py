@@ -1,0 +1,253 @@
+"""Case-bundle throughput and memory: export and verify against raw SHA-256 + ChaCha20-Poly1305.
+
+Targets (issue 6): export and verify each at least 50 % of the throughput of hashing and encrypting
+the same bytes with SHA-256 and ChaCha20-Poly1305 in 64 KiB chunks (what age does per chunk),
+measured in the same run; peak memory under 100 MB while exporting 2 GB of evidence.
+
+Export and verify each run in a child process, so their peak RSS (``ru_maxrss``, which includes
+pyrage's Rust side) and tracemalloc peak (Python allocations only) are their own. The export figure
+includes both passes (stream with re-hash, then the read-back check); the baseline is one pass, so
+the ratio is the honest cost per evidence byte of a checked bundle. A second baseline also writes
+the ciphertext with fsync, since a bundle cannot avoid the disk.
+
+    .venv/bin/python bench/bundle_throughput.py [--size-mb 512] [--files 4] [--workdir DIR]
+    .venv/bin/python bench/bundle_throughput.py --size-mb 2048       # the issue's 2 GB case
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+CHUNK = 1 << 20
+AGE_CHUNK = 64 * 1024
+
+
+def make_evidence(folder: Path, size_mb: int, files: int) -> list[tuple[Path, str, int]]:
+    """``files`` distinct files totalling ``size_mb`` MiB, written in 1 MiB pieces."""
+    folder.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(CHUNK)
+    per_file = size_mb * CHUNK // files
+    out = []
+    for index in range(files):
+        path = folder / f"clip-{index}.mp4"
+        digest = hashlib.sha256()
+        with open(path, "wb") as fh:
+            written = 0
+            while written < per_file:
+                piece = (index.to_bytes(8, "big") + block[8:])[: per_file - written]
+                fh.write(piece)
+                digest.update(piece)
+                written += len(piece)
+        out.append((path, digest.hexdigest(), per_file))
+    return out
+
+
+def baseline(files: list[tuple[Path, str, int]], out: Path | None = None) -> float:
+    """MB/s of reading, SHA-256 and ChaCha20-Poly1305 (64 KiB chunks) over the same files; with
+    ``out``, also writing the ciphertext there and fsyncing it (what a bundle must do too)."""
+    aead = ChaCha20Poly1305(ChaCha20Poly1305.generate_key())
+    nonce = bytes(12)
+    total = 0
+    start = time.perf_counter()
+    sink = open(out, "wb") if out is not None else None  # noqa: SIM115 - closed below
+    for path, _sha, _size in files:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while piece := fh.read(CHUNK):
+                digest.update(piece)
+                for offset in range(0, len(piece), AGE_CHUNK):
+                    sealed = aead.encrypt(nonce, piece[offset : offset + AGE_CHUNK], None)
+                    if sink is not None:
+                        sink.write(sealed)
+                total += len(piece)
+    if sink is not None:
+        sink.flush()
+        os.fsync(sink.fileno())
+        sink.close()
+        Path(sink.name).unlink()
+    return total / (time.perf_counter() - start) / 1e6
+
+
+def pyrage_alone(files: list[tuple[Path, str, int]], work: Path) -> tuple[float, float]:
+    """MB/s of pyrage alone: encrypt_io file to file, decrypt_io file to a sink that drops the bytes."""
+    import pyrage
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    path, _sha, size = files[0]
+    start = time.perf_counter()
+    with open(path, "rb") as src, open(work / "alone.age", "wb") as dst:
+        pyrage.encrypt_io(src, dst, [identity.to_public()])
+    encrypt = size / (time.perf_counter() - start) / 1e6
+
+    class Drop:
+        def write(self, data: bytes) -> int:
+            return len(data)
+
+    start = time.perf_counter()
+    with open(work / "alone.age", "rb") as src:
+        pyrage.decrypt_io(src, Drop(), [identity])
+    decrypt = size / (time.perf_counter() - start) / 1e6
+    (work / "alone.age").unlink()
+    return encrypt, decrypt
+
+
+def child_idle(work: Path) -> dict[str, float]:
+    """Peak RSS of a process that only imported what export and verify import."""
+    import tests.support.bundle_factory  # noqa: F401 - what both children import
+
+    return {"maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3}
+
+
+def child_export(work: Path) -> dict[str, float]:
+    from examsite.bundle import auditlog
+    from examsite.bundle.recipients import write_identity
+    from examsite.bundle.writer import BundleRequest, EvidenceFile, write_bundle
+    from examsite.identity.keys import fingerprint
+    from tests.support.bundle_factory import SITE, T0, Keys, confirmed_record, make_entries
+
+    meta = json.loads((work / "evidence.json").read_text())
+    evidence = [EvidenceFile(sha, size, "video/mp4", Path(path)) for path, sha, size in meta]
+    keys = Keys()
+    records = tuple(confirmed_record(keys, f"inc-{i:03d}", [item]) for i, item in enumerate(evidence))
+    section = auditlog.build_section(
+        site_code=SITE.code, entries=make_entries(50), previous_sizes=[], signer=keys.site, at=T0
+    )
+    request = BundleRequest(
+        SITE,
+        keys.site,
+        keys.roster_envelope(),
+        keys.recipients,
+        section,
+        records,
+        tuple(evidence),
+        created_at=T0,
+    )
+    tracemalloc.start()
+    start = time.perf_counter()
+    written = write_bundle(work / "bench.age", request)
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    write_identity(work / "identity.key", keys.recipient)
+    (work / "trust.txt").write_text(fingerprint(keys.institution.public_key))
+    return {
+        "seconds": seconds,
+        "bytes": sum(e.size for e in evidence),
+        "bundle": written.size,
+        "tracemalloc_mb": peak / 1e6,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
+    }
+
+
+def child_verify(work: Path) -> dict[str, float]:
+    from examsite.bundle.reader import verify_bundle
+    from examsite.bundle.recipients import load_identities
+    from examsite.identity.roster import RosterTrust
+
+    identities = load_identities(work / "identity.key")
+    trust = RosterTrust(frozenset({(work / "trust.txt").read_text()}))
+    tracemalloc.start()
+    start = time.perf_counter()
+    bundle = verify_bundle(
+        work / "bench.age", identities=identities, trust=trust, quarantine=work / "quarantine"
+    )
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    evidence = sum(m.size for m in bundle.manifest.evidence)
+    bundle.discard()
+    return {
+        "seconds": seconds,
+        "bytes": evidence,
+        "tracemalloc_mb": peak / 1e6,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
+    }
+
+
+def run_child(mode: str, work: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--workdir", str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--size-mb", type=int, default=512, help="evidence size in MiB (default 512; 2048 = issue)"
+    )
+    parser.add_argument("--files", type=int, default=4)
+    parser.add_argument(
+        "--workdir", type=Path, help="where to put evidence and the bundle (default: a temp dir)"
+    )
+    parser.add_argument("--child", choices=["export", "verify", "idle"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        children = {"export": child_export, "verify": child_verify, "idle": child_idle}
+        result = children[args.child](args.workdir)
+        print(json.dumps(result))
+        return
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bundle-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        files = make_evidence(work / "evidence", args.size_mb, args.files)
+        (work / "evidence.json").write_text(json.dumps([[str(p), s, n] for p, s, n in files]))
+        base = baseline(files)
+        base_disk = baseline(files, work / "baseline.out")
+        alone_encrypt, alone_decrypt = pyrage_alone(files, work)
+        idle = run_child("idle", work)
+        exported = run_child("export", work)
+        verified = run_child("verify", work)
+        export_rate = exported["bytes"] / exported["seconds"] / 1e6
+        verify_rate = verified["bytes"] / verified["seconds"] / 1e6
+        print(f"evidence: {args.size_mb} MiB in {args.files} files")
+        print(f"baseline SHA-256 + ChaCha20-Poly1305, one pass: {base:8.1f} MB/s")
+        print(f"the same, writing the ciphertext with fsync:   {base_disk:8.1f} MB/s")
+        print(
+            f"pyrage alone, no checks: encrypt_io {alone_encrypt:.1f} MB/s ({alone_encrypt / base:.1%}), "
+            f"decrypt_io {alone_decrypt:.1f} MB/s ({alone_decrypt / base:.1%}): the age layer's ceiling"
+        )
+        for label, rate in (
+            ("export (stream, re-hash, read back)", export_rate),
+            ("verify (decrypt, unpack, hash, signatures)", verify_rate),
+        ):
+            print(
+                f"{label:44s} {rate:8.1f} MB/s  {rate / base:6.1%} of baseline (target >= 50%), "
+                f"{rate / base_disk:6.1%} of baseline with disk"
+            )
+        print(
+            f"export peak memory: {exported['maxrss_mb']:.1f} MB RSS, "
+            f"{exported['tracemalloc_mb']:.1f} MB Python heap (target < 100 MB); "
+            f"the same imports alone: {idle['maxrss_mb']:.1f} MB RSS"
+        )
+        print(
+            f"verify peak memory: {verified['maxrss_mb']:.1f} MB RSS, "
+            f"{verified['tracemalloc_mb']:.1f} MB Python heap"
+        )
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

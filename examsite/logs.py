@@ -318,7 +318,8 @@ def install_excepthooks(
             sys.stderr.write(f"examsite: unexpected error (a bug); {where}\n")
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_value is None:
+        # Like Python's own hook: a thread that calls sys.exit() ends quietly.
+        if args.exc_value is None or issubclass(args.exc_type, SystemExit):
             return
         hook(args.exc_type, args.exc_value, args.exc_traceback)
 

@@ -223,6 +223,10 @@ def test_the_excepthooks_report_main_thread_and_worker_thread_bugs(
     thread = threading.Thread(target=worker, name="store-1")
     thread.start()
     thread.join()
+    # A thread ending with sys.exit() is no crash.
+    quiet = threading.Thread(target=sys.exit, name="quits")
+    quiet.start()
+    quiet.join()
     assert [message for message, _ in seen] == ["main thread bug", "worker thread bug"]
     reports = logs.pending_crash_reports(folder)
     assert sorted(p for _, p in seen if p) == sorted(reports)

@@ -6,7 +6,7 @@
 passed does it, in one transaction, add the ``received_bundle`` row, open or extend the cases
 (:func:`examsite.adjudication.cases.open_cases_from_bundle`), log ``bundle.imported``, and move the
 folder from quarantine into the archive (``<data>/bundles/<bundle id>``). If anything in that step
-fails, the folder goes back to quarantine and is removed, and the transaction rolls back.
+fails, the transaction rolls back and the folder is removed from wherever it got to.
 """
 
 from __future__ import annotations

@@ -72,6 +72,12 @@ def test_open_and_check_a_bundle_with_age_tar_and_sha256sum(tmp_path: Path) -> N
     run("tar -x -f case-bundle.tar -C opened", tmp_path)
     checked = run("sha256sum -c --strict SHA256SUMS", out)
     assert checked.count(": OK") == len(written.manifest.members) - 1  # all but SHA256SUMS itself
+    shown = run(
+        "python3 -c 'import base64,json; print(json.dumps(json.loads(base64.b64decode(json.load("
+        'open("manifest.dsse.json"))["payload"])), ensure_ascii=False, indent=1))\'',
+        out,
+    )
+    assert json.loads(shown)["bundle_id"] == written.bundle_id
     manifest = json.loads(base64.b64decode(json.loads((out / "manifest.dsse.json").read_bytes())["payload"]))
     sums_entry = manifest["members"][0]
     assert sums_entry["path"] == "SHA256SUMS"

@@ -19,6 +19,7 @@ def gap_reason_text(reason: str) -> str:
         "stream_stalled": QCoreApplication.translate("Coverage", "stream stalled"),
         "disk_full": QCoreApplication.translate("Coverage", "disk full"),
         "recorder_stopped": QCoreApplication.translate("Coverage", "recorder not running"),
+        "unaccounted": QCoreApplication.translate("Coverage", "not accounted for (no recorder was running)"),
     }
     return labels.get(reason, reason)
 

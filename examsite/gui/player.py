@@ -35,12 +35,14 @@ from examsite.gui.qt import (
     QDialog,
     QEvent,
     QFont,
+    QTimer,
     QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
     multimedia,
 )
+from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.store.models import Camera, EvidenceItem
 
@@ -145,8 +147,10 @@ class ClipPlayerDialog(QDialog):
 
     #: "Record an incident seen at this moment" (art. 15 ¶2): camera id, aware UTC datetime.
     mark_requested = Signal(str, object)
-    #: The file's check finished: True when it matches its stored SHA-256.
-    verified = Signal(bool)
+    #: The file's check finished: "verified", "mismatch", "missing" or "segments_mismatch".
+    #: (A string, not a bool: PySide6 6.12 loses a reference to True/False on every Python emit of a
+    #: bool, which aborts the interpreter after a few hundred emits.)
+    verified = Signal(str)
 
     def __init__(self, store: Any, taskman: TaskManager, paths: Paths, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,6 +186,13 @@ class ClipPlayerDialog(QDialog):
         self.camera_id = ""
         self.error = ""
         self._pending_seek_ms: int | None = None
+        #: Holes inside the playing clip, as (start ms, end ms) of media time: QtMultimedia stalls on
+        #: a jump in timestamps, so playback is moved over them (the recording has nothing there).
+        self.holes_ms: list[tuple[int, int]] = []
+        self.skipped_holes = 0
+        self._hole_timer = QTimer(self)
+        self._hole_timer.setInterval(200)
+        self._hole_timer.timeout.connect(self._skip_hole)
         self._tmpdir: Path | None = None
         #: Set when the dialog is closing: results that arrive later are dropped.
         self.closed = False
@@ -287,7 +298,7 @@ class ClipPlayerDialog(QDialog):
             self._set_verify(
                 text.replace("%1", result.actual_sha256).replace("%2", str(result.actual_size)), "alert"
             )
-        self.verified.emit(result.ok)
+        emit(self.verified, "verified" if result.ok else result.problem)
         if result.problem != "missing":
             self._load_media(self.file.path, None)
 
@@ -322,14 +333,20 @@ class ClipPlayerDialog(QDialog):
         else:
             text = self.tr("✔ Verified: all %1 recording segment(s) match their indexed SHA-256.")
             self._set_verify(text.replace("%1", str(cut.segments)), "ok")
-        if clip.missing:
-            gaps = "; ".join(beijing_span(a, b) for a, b in clip.missing)
+        # Holes inside what was cut; the stretch after the last segment is simply not recorded yet.
+        inside = [(a, b) for a, b in clip.missing if a >= clip.start and b <= clip.end]
+        self.holes_ms = [
+            (int((a - clip.start).total_seconds() * 1000), int((b - clip.start).total_seconds() * 1000))
+            for a, b in inside
+        ]
+        if inside:
+            gaps = "; ".join(beijing_span(a, b) for a, b in inside)
             self.ui.verifyValue.setText(
                 self.ui.verifyValue.text()
                 + "\n"
                 + self.tr("Not recorded inside this span: %1").replace("%1", gaps)
             )
-        self.verified.emit(not cut.bad_segments)
+        emit(self.verified, "segments_mismatch" if cut.bad_segments else "verified")
         offset = max(0, int((cut.seek_to - clip.start).total_seconds() * 1000))
         self.ui.markButton.setVisible(True)
         self._load_media(clip.path, offset)
@@ -344,9 +361,25 @@ class ClipPlayerDialog(QDialog):
     def _load_media(self, path: Path, seek_ms: int | None) -> None:
         self._pending_seek_ms = seek_ms
         self.player.setSource(QUrl.fromLocalFile(str(path)))
+        if self.holes_ms:
+            self._hole_timer.start()
         self.ui.playButton.setEnabled(True)
         self.ui.positionSlider.setEnabled(True)
         self.player.play()
+
+    def _out_of_hole(self, position: int) -> int:
+        """The position itself, or the end of the hole it falls in."""
+        for start, end in self.holes_ms:
+            if start <= position < end:
+                return end
+        return position
+
+    def _skip_hole(self) -> None:
+        position = self.player.position()
+        target = self._out_of_hole(position)
+        if target != position:
+            self.skipped_holes += 1
+            self.player.setPosition(target)
 
     def toggle_play(self) -> None:
         media, _ = multimedia()
@@ -365,7 +398,7 @@ class ClipPlayerDialog(QDialog):
         media, _ = multimedia()
         loaded = (media.QMediaPlayer.MediaStatus.LoadedMedia, media.QMediaPlayer.MediaStatus.BufferedMedia)
         if status in loaded and self._pending_seek_ms is not None:
-            self.player.setPosition(self._pending_seek_ms)
+            self.player.setPosition(self._out_of_hole(self._pending_seek_ms))
             self._pending_seek_ms = None
 
     def _on_duration(self, duration: int) -> None:
@@ -395,7 +428,7 @@ class ClipPlayerDialog(QDialog):
     def _on_mark_clicked(self) -> None:
         wall = self.wall_time_at(self.player.position())
         if wall is not None and self.camera_id:
-            self.mark_requested.emit(self.camera_id, wall)
+            emit(self.mark_requested, self.camera_id, wall)
 
     def _set_verify(self, text: str, state: str) -> None:
         self.ui.verifyValue.setText(text)
@@ -415,6 +448,7 @@ class ClipPlayerDialog(QDialog):
     def release(self) -> None:
         """Stop playback, wait for the worker, remove the temporary cut (idempotent)."""
         self.closed = True
+        self._hole_timer.stop()
         self.player.stop()
         self.player.setSource(QUrl())
         self.worker.shutdown()

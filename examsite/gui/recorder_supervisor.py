@@ -27,6 +27,7 @@ from pathlib import Path
 
 from examsite.config import Paths
 from examsite.gui.qt import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+from examsite.gui.signals import emit
 
 PID_FILE = "recorder.pid"
 
@@ -264,7 +265,7 @@ class RecorderSupervisor(QObject):
         self.restarts += 1
         self._restart_timer.start(int(delay * 1000))
         self._set_state(RecorderState.RESTARTING)
-        self.crashed.emit(code)
+        emit(self.crashed, code)
 
     # -- an adopted recorder --------------------------------------------------------------------
     def _check_adopted(self) -> None:
@@ -309,5 +310,5 @@ class RecorderSupervisor(QObject):
         changed = state != self.state
         self.state = state
         if changed:
-            self.state_changed.emit(state)
-        self.status_changed.emit(self.status_text())
+            emit(self.state_changed, state)
+        emit(self.status_changed, self.status_text())

@@ -42,6 +42,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.sites.cameras import list_cameras
 from examsite.sites.sessions import SUBJECT_LABELS_ZH, find_session, list_sessions
@@ -53,6 +54,7 @@ GAP_COLOURS = {
     "stream_stalled": "#f39c12",
     "disk_full": "#8e44ad",
     "recorder_stopped": "#7f8c8d",
+    "unaccounted": "#4a5560",
 }
 FUTURE_COLOUR = "#e9edf2"
 INCIDENT_COLOUR = "#c0392b"
@@ -281,11 +283,12 @@ class TimelineWidget(QWidget):
     def _paint_axis(self, painter: QPainter, data: TimelineData) -> None:
         left, width = self._track()
         total = (data.end - data.start).total_seconds() or 1.0
-        steps = [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]
+        steps = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]
         step = next((s for s in steps if width * s / total >= 70), steps[-1])
+        fmt = "%H:%M:%S" if step < 60 else "%H:%M"
         local_start = to_local(data.start)
-        first = local_start.replace(second=0, microsecond=0)
-        first += timedelta(seconds=(-(first.hour * 3600 + first.minute * 60)) % step)
+        first = local_start.replace(microsecond=0)
+        first += timedelta(seconds=(-(first.hour * 3600 + first.minute * 60 + first.second)) % step)
         if first < local_start:
             first += timedelta(seconds=step)
         painter.setPen(QColor("#5b6573"))
@@ -297,7 +300,7 @@ class TimelineWidget(QWidget):
             x = self.x_of(tick)
             painter.drawLine(QPointF(x, self.AXIS_HEIGHT - 6), QPointF(x, self.AXIS_HEIGHT - 1))
             painter.drawText(QRectF(x - 30, 0, 60, self.AXIS_HEIGHT - 8), Qt.AlignmentFlag.AlignCenter,
-                             tick.strftime("%H:%M"))  # fmt: skip
+                             tick.strftime(fmt))  # fmt: skip
             tick += timedelta(seconds=step)
         painter.drawLine(QPointF(left, self.AXIS_HEIGHT - 1), QPointF(left + width, self.AXIS_HEIGHT - 1))
 
@@ -398,7 +401,7 @@ class TimelineWidget(QWidget):
         if pos.y() < self.AXIS_HEIGHT:
             for mark in data.incidents:
                 if abs(self.x_of(mark.marked_at) - pos.x()) <= self.INCIDENT_HIT_PX + 4:
-                    self.incident_clicked.emit(mark.incident_id)
+                    emit(self.incident_clicked, mark.incident_id)
                     return
         index = self.row_at(pos.y())
         if index is None or pos.x() < self.LABEL_WIDTH:
@@ -406,7 +409,7 @@ class TimelineWidget(QWidget):
         moment = self.time_at(pos.x())
         if moment > data.covered_until:
             return  # nothing recorded in the future
-        self.position_clicked.emit(data.rows[index].camera_id, moment)
+        emit(self.position_clicked, data.rows[index].camera_id, moment)
 
 
 class TimelinePage(QWidget):
@@ -431,6 +434,7 @@ class TimelinePage(QWidget):
         host_layout.setContentsMargins(0, 0, 0, 0)
         host_layout.addWidget(self.timeline)
         host_layout.addStretch(1)
+        self.ui.timelineHost.setStyleSheet("QWidget#timelineHost { background: #ffffff; }")
         self.timeline.position_clicked.connect(self._on_position_clicked)
         self.timeline.incident_clicked.connect(self.incident_clicked)
         self.ui.sessionCombo.currentIndexChanged.connect(lambda _i: self.load())
@@ -514,7 +518,7 @@ class TimelinePage(QWidget):
             self.load()
 
     def _on_position_clicked(self, camera_id: str, moment: datetime) -> None:
-        self.position_clicked.emit(camera_id, moment)
+        emit(self.position_clicked, camera_id, moment)
         self.play(camera_id, moment)
 
     def play(self, camera_id: str, moment: datetime) -> Any:

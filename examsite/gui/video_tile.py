@@ -32,6 +32,7 @@ from examsite.gui.qt import (
     Signal,
     multimedia,
 )
+from examsite.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ class DemoFrameSource(QObject):
             for image in _demo_frames(source, source.label)(stop):
                 h, w = image.shape[:2]
                 qimage = QImage(image.data, w, h, int(image.strides[0]), QImage.Format.Format_BGR888).copy()
-                self.frame_ready.emit(qimage)
+                emit(self.frame_ready, qimage)
         except Exception:
             log.exception("demo preview generator failed")
 

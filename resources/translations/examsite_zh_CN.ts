@@ -78,7 +78,7 @@
     </message>
     <message>
       <source>Loading…</source>
-      <extracomment>What a timeline click plays: a little before the moment, more after it. "Record an incident seen at this moment" (art. 15 ¶2): camera id, aware UTC datetime. The file's check finished: True when it matches its stored SHA-256. Set when the dialog is closing: results that arrive later are dropped.</extracomment>
+      <extracomment>What a timeline click plays: a little before the moment, more after it. "Record an incident seen at this moment" (art. 15 ¶2): camera id, aware UTC datetime. The file's check finished: "verified", "mismatch", "missing" or "segments_mismatch". (A string, not a bool: PySide6 6.12 loses a reference to True/False on every Python emit of a bool, which aborts the interpreter after a few hundred emits.) Holes inside the playing clip, as (start ms, end ms) of media time: QtMultimedia stalls on a jump in timestamps, so playback is moved over them (the recording has nothing there). Set when the dialog is closing: results that arrive later are dropped.</extracomment>
       <translation>正在加载…</translation>
     </message>
     <message>
@@ -159,6 +159,10 @@
     <message>
       <source>recorder not running</source>
       <translation>录像进程未运行</translation>
+    </message>
+    <message>
+      <source>not accounted for (no recorder was running)</source>
+      <translation>无记录（录像进程未运行）</translation>
     </message>
     <message>
       <source>camera offline</source>

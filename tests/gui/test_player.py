@@ -56,7 +56,7 @@ def test_evidence_clip_plays_verified_with_hash_size_and_span(
     sink = dialog.video_widget.videoSink()
     with qtbot.waitSignal(dialog.verified, timeout=10000) as verified:
         dialog.open_evidence(clip.id)
-    assert verified.args == [True]
+    assert verified.args == ["verified"]
     ui = dialog.ui
     assert ui.sha256Value.text() == clip.sha256
     assert f"({clip.size} B)" in ui.sizeValue.text()
@@ -89,7 +89,7 @@ def test_a_tampered_copy_shows_the_warning(
     file = FileToPlay(copy, clip.sha256, clip.size, clip.span_start, clip.span_end, "copy")
     with qtbot.waitSignal(dialog.verified, timeout=10000) as verified:
         dialog.open_file(file)
-    assert verified.args == [False]
+    assert verified.args == ["mismatch"]
     text = dialog.ui.verifyValue.text()
     assert "警告" in text
     assert "不一致" in text
@@ -112,7 +112,7 @@ def test_evidence_changed_in_place_or_missing(
     qtbot.addWidget(first)
     with qtbot.waitSignal(first.verified, timeout=10000) as verified:
         first.open_evidence(clip.sha256)  # by hash works too
-    assert verified.args == [False]
+    assert verified.args == ["mismatch"]
     assert "does NOT match" in first.ui.verifyValue.text()
     first.close()
 
@@ -121,7 +121,7 @@ def test_evidence_changed_in_place_or_missing(
     qtbot.addWidget(second)
     with qtbot.waitSignal(second.verified, timeout=10000) as verified:
         second.open_evidence(clip.id)
-    assert verified.args == [False]
+    assert verified.args == ["missing"]
     assert "MISSING" in second.ui.verifyValue.text()
     assert not second.ui.playButton.isEnabled()  # nothing to play
     second.close()
@@ -148,7 +148,7 @@ def test_a_damaged_recording_segment_is_named(
         fh.write(b"\xff" * 8)
     with qtbot.waitSignal(dialog.verified, timeout=20000) as verified:
         dialog.open_recording(recorded.demo, at)
-    assert verified.args == [False]
+    assert verified.args == ["segments_mismatch"]
     assert path.name in dialog.ui.verifyValue.text()
     assert "do NOT match" in dialog.ui.verifyValue.text()
     # the mark button offers an art. 15 ¶2 incident at the moment being watched
@@ -159,3 +159,34 @@ def test_a_damaged_recording_segment_is_named(
     camera_id, moment = marked.args
     assert camera_id == recorded.demo
     assert abs((moment - at).total_seconds()) < 5
+
+
+def test_playback_moves_over_a_hole_in_the_recording(
+    qtbot, recorded: Recorded, recorded_store: Store, dialog: ClipPlayerDialog
+) -> None:  # type: ignore[no-untyped-def]
+    """QtMultimedia stalls on a jump in timestamps; the player moves over the hole and keeps showing video."""
+    from examsite.clock import utc_now
+
+    with recorded_store.session() as session:
+        segments = session.query(Segment).filter_by(camera_id=recorded.demo).order_by(Segment.start_at).all()
+        gone = segments[2]
+        gone.deleted_at = utc_now()  # as retention would: the index no longer offers it
+        hole_start, hole_end = gone.start_at, gone.end_at
+    with qtbot.waitSignal(dialog.verified, timeout=20000):
+        dialog.open_recording(
+            recorded.demo, hole_start - timedelta(milliseconds=500), before=timedelta(seconds=1),
+            after=timedelta(seconds=4),
+        )  # fmt: skip
+    assert len(dialog.holes_ms) == 1
+    assert (
+        "此范围内未录像" in dialog.ui.verifyValue.text()
+        or "Not recorded inside" in dialog.ui.verifyValue.text()
+    )
+    _, hole_end_ms = dialog.holes_ms[0]
+    qtbot.waitUntil(lambda: dialog.player.position() > hole_end_ms + 300, timeout=15000)
+    assert dialog.skipped_holes >= 1
+    with qtbot.waitSignal(dialog.video_widget.videoSink().videoFrameChanged, timeout=5000):
+        pass  # still showing video after the hole
+    shown = dialog.wall_time_at(dialog.player.position())
+    assert shown is not None
+    assert shown > hole_end

@@ -48,7 +48,8 @@ def test_load_timeline_explains_every_second(recorded: Recorded, recorded_store:
         assert all(a.end == b.start for a, b in zip(row.spans, row.spans[1:], strict=False))
     # before the recorder ran: a gap nobody reported, i.e. no recorder running
     assert demo.spans[0].kind == "gap"
-    assert demo.spans[0].reason == "recorder_stopped"
+    assert demo.spans[0].reason in ("unaccounted", "recorder_stopped")
+    assert demo.spans[0].end >= recorded.recorder_started
     assert demo.recorded_seconds() >= 5
     # the unreachable camera recorded nothing and its gaps say why
     assert dead.recorded_seconds() == 0
@@ -118,7 +119,7 @@ def test_click_plays_the_recording_at_that_moment(qtbot, recorded: Recorded, pag
     assert player is not None
     with qtbot.waitSignal(player.verified, timeout=20000) as verified:
         pass
-    assert verified.args == [True]
+    assert verified.args == ["verified"]
     assert "段录像" in player.ui.verifyValue.text() or "segment" in player.ui.verifyValue.text()
     cut = player.cut
     assert cut is not None

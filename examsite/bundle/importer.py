@@ -28,6 +28,7 @@ from examsite.bundle.errors import BundleError
 from examsite.bundle.reader import KnownBundles, RecordVerifier, VerifiedBundle, verify_bundle
 from examsite.config import Paths
 from examsite.errors import InvalidInput
+from examsite.fsutil import fsync_dir
 from examsite.identity.roster import RosterTrust
 from examsite.identity.staff import pinned_fingerprints
 from examsite.store.engine import Store
@@ -155,6 +156,7 @@ def import_bundle(
             # last step before the commit: a rename within the data folder
             os.replace(bundle.folder, archive)
             moved = True
+            fsync_dir(archive_root)
     except BaseException:
         if moved:
             shutil.rmtree(archive, ignore_errors=True)

@@ -47,6 +47,7 @@ from examsite.bundle.recipients import identity_recipient, recipient_fingerprint
 from examsite.bundle.tarprofile import MemberSink, TarReader
 from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
+from examsite.fsutil import atomic_write_bytes
 from examsite.identity.dsse import PayloadType, unverified_fields, verify_envelope
 from examsite.identity.errors import MalformedEnvelope
 from examsite.identity.roster import Role, RosterTrust, VerifiedRoster
@@ -256,7 +257,8 @@ class _Unpacker:
                 if held in self.small:
                     target = self.folder / held
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(self.small[held])
+                    # durable like the evidence: the import moves this folder, it does not copy it
+                    atomic_write_bytes(target, self.small[held])
 
     def _trust_manifest(self) -> None:
         envelope = self.small[MANIFEST_NAME]

@@ -408,6 +408,8 @@ class _Producer:
         self._writer = os.fdopen(write_fd, "wb", buffering=0)
         self._thread = threading.Thread(target=self._run, name="examsite-encoder", daemon=True)
         self.error: BaseException | None = None
+        #: Wall clock (epoch s) of the first frame: the stream's timeline starts there.
+        self.first_frame_epoch: float | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -417,6 +419,8 @@ class _Producer:
             with av.open(self._writer, "w", format="mpegts", options={"flush_packets": "1"}) as out:
                 stream: Any = None
                 for image in self._frames(self._stop):
+                    if self.first_frame_epoch is None:
+                        self.first_frame_epoch = time.time()
                     if stream is None:
                         stream = out.add_stream("libx264", rate=self._fps)
                         stream.width, stream.height = image.shape[1], image.shape[0]
@@ -823,7 +827,7 @@ class CameraRecorder:
         frame_s = float(1 / feed.video.average_rate) if feed.video.average_rate else 0.04
         writer: _SegmentWriter | None = None
         seg_first_s = 0.0
-        prev_end: datetime | None = None  # end of this connection's previous segment
+        prev_end: float | None = None  # exact end (epoch s) of this connection's previous segment
         last_video_end_s = 0.0
         last_disk_check = time.monotonic()
         outcome, detail = _Outcome.ENDED, "the camera closed the stream"
@@ -847,8 +851,12 @@ class CameraRecorder:
                     received = paced
                 is_video = packet.stream_index == video_index
                 if is_video:
-                    candidate = received - pts_s
-                    conn.anchor = candidate if conn.anchor is None else min(conn.anchor, candidate)
+                    if conn.anchor is None and feed.producer is not None:
+                        # Frames we encode ourselves carry their capture time: no estimate needed.
+                        conn.anchor = (feed.producer.first_frame_epoch or received) - pts_s
+                    elif feed.producer is None:
+                        candidate = received - pts_s
+                        conn.anchor = candidate if conn.anchor is None else min(conn.anchor, candidate)
                     if not conn.skew_done and time.monotonic() - conn.opened_mono >= self.config.skew_after:
                         self._report_skew(feed, conn)
                     # Half a frame of slack: RTP clocks jitter by a few ticks around the GOP length.
@@ -949,26 +957,30 @@ class CameraRecorder:
         self,
         writer: _SegmentWriter,
         feed: _Feed,
-        prev_end: datetime | None,
+        prev_end: float | None,
         first_s: float,
         end_s: float,
         conn: _Connection,
-    ) -> datetime:
-        """Close, seal, journal and report a segment; return its end (the next segment's start).
+    ) -> float:
+        """Close, seal, journal and report a segment; return its exact end (epoch seconds).
 
-        Times come from the anchor as it stands now, not when the segment was opened: the minimum
-        of (receive time - pts) keeps falling while the camera's opening burst drains.
+        The first segment of a connection takes its start from the anchor as it stands when it is
+        sealed, not when it was opened: the minimum of (receive time - pts) keeps falling while the
+        camera's opening burst drains. The next segments follow back to back by media time, so the
+        span of each is exactly its video; times are kept unrounded here and published to the ms.
         """
         writer.close()
         assert conn.anchor is not None
         if prev_end is not None:
-            start = prev_end  # same connection: segments are back to back
+            start_s = prev_end  # same connection: segments are back to back
         else:
-            start = _epoch_to_dt(conn.anchor + first_s)
+            start_s = conn.anchor + first_s
             if self._last_end is not None:
-                start = max(start, self._last_end)  # never overlap what an earlier connection recorded
-        start = to_millis(start)
-        end = to_millis(max(start, _epoch_to_dt(conn.anchor + end_s)))
+                # Never overlap what an earlier connection recorded.
+                start_s = max(start_s, self._last_end.timestamp())
+        end_s_epoch = start_s + max(0.0, end_s - first_s)
+        start = to_millis(_epoch_to_dt(start_s))
+        end = to_millis(_epoch_to_dt(end_s_epoch))
         audio = feed.audio_codec
         probe = ProbeResult(
             video_codec=feed.video.codec_context.name,
@@ -989,7 +1001,7 @@ class CameraRecorder:
         if prev_end is None:
             self._close_gap(info.start)  # the gap ends where this connection's recording begins
         _safe(self.sink.segment_sealed, info)
-        return info.end
+        return end_s_epoch
 
 
 def _describe(exc: BaseException) -> str:

@@ -111,13 +111,17 @@ def check_segments(
     codec: str,
     size: tuple[int, int],
     gaps: set[tuple[datetime, datetime]] | frozenset[tuple[datetime, datetime]] = frozenset(),
+    fps: int = 25,
 ) -> None:
-    """Chain intact, files as sealed, every frame decodable, segments back to back except at ``gaps``."""
+    """Chain intact, files as sealed, every frame decodable, segments back to back except at ``gaps``,
+    and each segment's wall-clock span as long as its video."""
     assert verify_segments(infos) == []
     for info in infos:
         name, width, height, times = decode_video(info.path)
         assert (name, width, height) == (codec, *size)
         assert len(times) == info.video_packets
+        if not info.recovered:
+            assert info.duration == pytest.approx(info.video_packets / fps, abs=1.5 / fps)
         assert times == sorted(times)
         assert parse_segment_stem(info.path.name) == info.start.replace(
             microsecond=info.start.microsecond // 1000 * 1000
@@ -345,7 +349,7 @@ def test_disk_guard_stops_and_resumes_recording_of_the_demo_camera(tmp_path: Pat
     kinds = [e.data["kind"] for e in sink.of("alert")]
     assert kinds[:2] == ["disk_full", "disk_low"]
     infos = SegmentJournal(tmp_path / "demo", "demo").load()
-    check_segments(infos, "h264", (320, 180))
+    check_segments(infos, "h264", (320, 180), fps=10)
     for info in infos[:-1]:
         assert info.duration == pytest.approx(2.0, abs=0.15)
 
@@ -496,7 +500,7 @@ def test_a_camera_without_h264_is_encoded_once_and_recorded(tmp_path: Path) -> N
     with recording([Camera("usb", FileSource(media))], tmp_path / "rec", sink, config()):
         assert sink.wait_for(count("segment", 1), 10)
     infos = SegmentJournal(tmp_path / "rec" / "usb", "usb").load()
-    check_segments(infos, "h264", (320, 240))
+    check_segments(infos, "h264", (320, 240), fps=10)
     assert infos[0].duration == pytest.approx(2.0, abs=0.15)
     # Played at its own pace: two seconds of video took about two seconds to record.
     assert time.monotonic() - began >= 1.9

@@ -5,8 +5,8 @@
 #   bash packaging/build_linux.sh --clean    # build from scratch
 #   bash packaging/build_linux.sh --tar      # also pack dist/examsite-<version>-linux-<arch>.tar.gz
 #
-# Uses the project's .venv (created if missing; `pip install -e .[package]` when PyInstaller is not
-# there) and Debian's fonts-wqy-microhei, whose font is copied into the bundle (never into git).
+# Uses the project's .venv (created if missing; `pip install -e .[package,postgres]` when PyInstaller
+# or the PostgreSQL driver is not there) and Debian's fonts-wqy-microhei, whose font is copied into the bundle (never into git).
 # Checks the result: it starts, it carries no unused Qt module, and prints its size.
 set -euo pipefail
 source "$(dirname "$0")/../tools/common.sh"   # ROOT, cd "$ROOT", apt_install, APP_DEBS
@@ -26,9 +26,10 @@ apt_install "${APP_DEBS[@]}" binutils
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import PyInstaller, examsite, PySide6" 2>/dev/null; then
+# The bundle carries the PostgreSQL driver too (a city centre's store: --db postgresql+psycopg://...).
+if ! .venv/bin/python -c "import PyInstaller, examsite, PySide6, psycopg" 2>/dev/null; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[package]"
+  .venv/bin/python -m pip install -q -e ".[package,postgres]"
 fi
 # Forms, resources and translations compiled from ui/ and resources/ (skipped when up to date).
 .venv/bin/python tools/build_qt.py >/dev/null

@@ -2,10 +2,10 @@
 
 Used by the package test on the PyInstaller bundle (and usable on any installation): the main
 window opens on the given store with its overview loaded, the Chinese catalogue translates it, the
-compiled resources (icons, style) are there, SVG icons render, the CJK font loads, QtMultimedia has
-its FFmpeg backend with H.264 decoding, every examsite module imports and the migrations brought the
-store to the newest revision. Returns one ``smoke-test ok`` line, or raises an ExamsiteError naming
-every problem.
+compiled resources (icons, style) are there, SVG icons render, the CJK font loads, QtMultimedia's
+FFmpeg backend plays an H.264 MPEG-TS clip that PyAV encoded, every examsite module imports and the
+migrations brought the store to the newest revision. Returns one ``smoke-test ok`` line, or raises
+an ExamsiteError naming every problem.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,20 +74,60 @@ def _check_modules(problems: list[str]) -> int:
     return count
 
 
-def _check_multimedia(problems: list[str]) -> str:
-    """The backend must load and decode something; whether it decodes H.264 is reported, not required:
-    Qt's own LGPL FFmpeg build has no software H.264 decoder (hardware decoding may provide one)."""
+def _h264_clip(folder: Path) -> Path:
+    """A one-second H.264 MPEG-TS clip (the recording format), encoded with PyAV."""
+    import av
+    import numpy as np
+
+    path = folder / "smoke.ts"
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
+        for i in range(10):
+            image = np.full((120, 160, 3), i * 20, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def _check_multimedia(problems: list[str], timeout_s: float) -> str:
+    """Play an H.264 clip through QtMultimedia and count the decoded frames.
+
+    QMediaFormat's codec list is no guide: it leaves H.264 out when no hardware decoder is found,
+    yet the FFmpeg backend decodes it in software. Only decoding a real clip shows it works.
+    """
     qtmm, _widgets = multimedia()
+    from examsite.gui.qt import QUrl
+
     player = qtmm.QMediaPlayer()
     if not player.isAvailable():
         problems.append("QtMultimedia has no backend (plugins/multimedia missing)")
-    decode = qtmm.QMediaFormat.ConversionMode.Decode
-    formats = qtmm.QMediaFormat().supportedFileFormats(decode)
-    if not formats:
-        problems.append("the QtMultimedia backend decodes no file format (FFmpeg libraries missing)")
-    h264 = qtmm.QMediaFormat.VideoCodec.H264 in qtmm.QMediaFormat().supportedVideoCodecs(decode)
+        return "none"
+    frames: list[bool] = []
+    errors: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="examsite-smoke-") as tmp:
+        try:
+            clip = _h264_clip(Path(tmp))
+        except Exception as exc:
+            problems.append(f"PyAV cannot encode an H.264 test clip: {exc!r}")
+            return "not tried"
+        sink = qtmm.QVideoSink()
+        player.setVideoOutput(sink)
+        sink.videoFrameChanged.connect(lambda frame: frames.append(frame.isValid()))
+        player.errorOccurred.connect(lambda _error, text: errors.append(text))
+        player.setSource(QUrl.fromLocalFile(str(clip)))
+        player.play()
+        _wait(lambda: any(frames) or bool(errors), timeout_s)
+        player.stop()
+        player.setSource(QUrl())
     player.deleteLater()
-    return f"ffmpeg ({len(formats)} formats, h264 {'yes' if h264 else 'no'})"
+    if not any(frames):
+        problems.append(
+            f"QtMultimedia decoded no frame of an H.264 clip ({'; '.join(errors) or 'no error given'})"
+        )
+    return f"ffmpeg (h264 {'decoded' if any(frames) else 'NOT decoded'})"
 
 
 def run_smoke_test(ctx: CliContext, timeout_s: float = 30.0) -> str:
@@ -138,13 +179,21 @@ def run_smoke_test(ctx: CliContext, timeout_s: float = 30.0) -> str:
         # A bundle must not depend on the machine's fonts (Windows has no WenQuanYi).
         problems.append(f"the bundled CJK font is missing from {PACKAGED}")
     font = f"{family} ({'packaged' if packaged else 'system'})"
-    backend = _check_multimedia(problems)
+    backend = _check_multimedia(problems, timeout_s)
     versions = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
     if not (MIGRATIONS / "env.py").is_file() or not versions:
         problems.append(f"migrations are missing from {MIGRATIONS}")
     elif current_revision(ctx.store.engine) != head_revision():
         problems.append("the store was not migrated to the newest revision")
     modules = _check_modules(problems)
+    try:
+        # The driver of a PostgreSQL store (a city centre), loaded as SQLAlchemy would.
+        import psycopg
+
+        postgres = f"libpq {psycopg.pq.version()}"
+    except Exception as exc:
+        problems.append(f"the PostgreSQL driver cannot be loaded: {exc!r}")
+        postgres = "none"
     window.close()
     app.processEvents()
     crash_handling.uninstall()
@@ -157,5 +206,5 @@ def run_smoke_test(ctx: CliContext, timeout_s: float = 30.0) -> str:
     process = f" ({since_start:.2f}s after the process started)" if since_start is not None else ""
     return (
         f"smoke-test ok: window {opened:.2f}s{process}, lang zh_CN, font {font}, multimedia {backend}, "
-        f"migrations {len(versions)}, modules {modules}, platform {app.platformName()}"
+        f"migrations {len(versions)}, modules {modules}, postgres {postgres}, platform {app.platformName()}"
     )

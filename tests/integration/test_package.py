@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from examsite import __version__
+from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted(p.name for p in (ROOT / "examsite/store/migrations/versions").glob("[0-9]*.py"))
@@ -113,7 +114,7 @@ def test_the_window_opens_offscreen_with_every_part(bundle: Path, tmp_path: Path
     assert line.startswith("smoke-test ok: window "), line
     assert "lang zh_CN" in line
     assert "font WenQuanYi Micro Hei (packaged)" in line
-    assert "multimedia ffmpeg (" in line
+    assert "multimedia ffmpeg (h264 decoded)" in line
     assert f"migrations {len(MIGRATIONS)}," in line
     assert "platform offscreen" in line
     print(f"\n{line}; whole smoke test {wall:.2f} s")
@@ -231,3 +232,15 @@ def test_the_bundle_installs_for_a_user_with_its_menu_entry_and_uninstalls(
     )
     assert wrong.returncode == 2
     assert "unknown option --everywhere" in wrong.stderr
+
+
+@pytest.mark.postgres
+def test_the_bundle_migrates_and_checks_a_postgresql_store(
+    bundle: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A city centre's store: the bundled psycopg and libpq, and the migrations, against a real server."""
+    url = str(request.getfixturevalue("postgres_url"))
+    verify = _run(bundle, "--db", url, "audit", "verify", data=tmp_path / "data")
+    assert verify.returncode == 0, verify.stderr
+    assert verify.stdout.startswith("audit log intact: ")
+    assert "Running upgrade" in (tmp_path / "data" / "logs" / "examsite.log").read_text(encoding="utf-8")

@@ -18,8 +18,10 @@ Design points, each measured on this kind of machine (see the project's notes):
   cannot carry, are encoded to AAC (the video is still copied untouched).
 * The wall-clock time of a packet is ``anchor + pts``, where the anchor is the minimum over the
   connection of (receive time - pts): the first packets arrive in a burst, so the first receive time
-  alone can be a second late. The camera's own clock (RTCP sender reports, exposed by FFmpeg as
-  ``start_time_realtime``) is compared with that anchor and reported as skew.
+  alone can be a second late. The first segment of a connection is timed when it is sealed (the
+  burst has drained); the next follow back to back by media time. A camera whose timestamps jump
+  is reconnected rather than written with a broken timeline. The camera's own clock (RTCP sender
+  reports, exposed by FFmpeg as ``start_time_realtime``) is compared with the anchor: the skew.
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ _AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 COPY_VIDEO_CODECS = frozenset({"h264", "hevc"})
 #: Packets up to this long before a segment's first keyframe (audio, reordered video) still fit in it.
 _SLACK_S = 1.0
+#: Video timestamps may step back this much (B-frame reordering) or forward this much (a camera
+#: skipping frames) within one connection; beyond that the timeline is broken.
+_MAX_REORDER_S = 1.0
+_MAX_STEP_S = 10.0
 
 
 class GapReason(enum.StrEnum):
@@ -666,6 +672,7 @@ class _Connection:
     skew_done: bool = False
     last_pts: dict[int, int] = field(default_factory=dict)
     time_bases: dict[int, float] = field(default_factory=dict)
+    last_video_s: float | None = None
 
 
 class _Outcome(enum.Enum):
@@ -851,6 +858,10 @@ class CameraRecorder:
                     received = paced
                 is_video = packet.stream_index == video_index
                 if is_video:
+                    jump = self._timestamp_jump(conn, pts_s)
+                    if jump is not None:
+                        outcome, detail = _Outcome.FAILED, f"camera timestamps jumped by {jump:+.1f} s"
+                        break
                     if conn.anchor is None and feed.producer is not None:
                         # Frames we encode ourselves carry their capture time: no estimate needed.
                         conn.anchor = (feed.producer.first_frame_epoch or received) - pts_s
@@ -912,6 +923,14 @@ class CameraRecorder:
         if feed.producer is not None and feed.producer.error is not None:
             detail = f"encoder failed: {_describe(feed.producer.error)}"
         return outcome, detail
+
+    @staticmethod
+    def _timestamp_jump(conn: _Connection, pts_s: float) -> float | None:
+        """A jump of the video timeline (camera clock reset, file looped): its size, else None."""
+        last, conn.last_video_s = conn.last_video_s, pts_s
+        if last is None or -_MAX_REORDER_S <= pts_s - last <= _MAX_STEP_S:
+            return None
+        return pts_s - last
 
     def _fill_timestamps(self, packet: Any, conn: _Connection, frame_s: float) -> bool:
         """Fill a missing PTS (FFmpeg's RTSP reader can give the first keyframe none); False: skip it."""

@@ -522,3 +522,22 @@ def test_restart_with_the_camera_down_splits_the_gap_by_reason(tmp_path: Path) -
     assert closed[0]["end"] == closed[1]["start"]
     assert restarted - timedelta(milliseconds=1) <= closed[1]["start"] < restarted + timedelta(seconds=2)
     assert closed[1]["end"] >= closed[1]["start"]
+
+
+def test_a_timestamp_jump_reconnects_instead_of_breaking_segments(tmp_path: Path) -> None:
+    """Two copies of one file back to back: the second starts again at time zero, like a camera reset."""
+    from tests.unit.test_segments import write_ts
+
+    part = write_ts(tmp_path / "part.ts", seconds=2.0)
+    looped = tmp_path / "looped.ts"
+    looped.write_bytes(part.read_bytes() * 2)
+    sink = CollectingSink()
+    with recording([Camera("cam1", FileSource(looped))], tmp_path / "rec", sink, config()):
+        assert sink.wait_for(count("gap_opened", 1), 10)
+        assert sink.wait_for(count("segment", 2), 10)
+    opened = sink.of("gap_opened")[0].data
+    assert opened["reason"] is GapReason.CAMERA_UNREACHABLE
+    assert "jumped by -2.0 s" in opened["detail"]
+    infos = SegmentJournal(tmp_path / "rec" / "cam1", "cam1").load()
+    gaps = {(e.data["start"], e.data["end"]) for e in sink.of("gap_closed")}
+    check_segments(infos, "h264", (64, 48), gaps=gaps)

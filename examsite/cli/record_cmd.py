@@ -19,6 +19,12 @@ def register(sub: Any) -> None:
     p.add_argument("--segment-seconds", type=float, default=10.0)
     p.add_argument("--read-timeout", type=float, default=3.0)
     p.add_argument("--open-timeout", type=float, default=5.0)
+    p.add_argument(
+        "--tamper-interval",
+        type=float,
+        default=15.0,
+        help="seconds between tamper checks of each camera's live stream (covered, defocused, moved; 0: off)",
+    )
     p.set_defaults(func=run_record)
     c = sub.add_parser("coverage", help="recorded spans and gaps of a camera or a session")
     c.add_argument("--camera", help="camera name, ROOM/NAME or id (default: every camera of the session)")
@@ -52,7 +58,10 @@ def run_record(args: argparse.Namespace, ctx: CliContext) -> int:
     config = RecorderConfig(
         segment_seconds=args.segment_seconds, read_timeout=args.read_timeout, open_timeout=args.open_timeout
     )
-    record_cameras(cameras, recordings, StoreSink(ctx.store, recordings), stop, config)
+    tamper = args.tamper_interval if args.tamper_interval > 0 else None
+    record_cameras(
+        cameras, recordings, StoreSink(ctx.store, recordings), stop, config, tamper_interval=tamper
+    )
     print("recorder stopped", flush=True)
     return 0
 

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,8 @@ __all__ = [
     "SUBJECT_NAMES_ZH",
     "CaseNotOpenable",
     "CaseSearch",
+    "EvidenceFile",
+    "case_evidence",
     "case_label",
     "current_record",
     "get_case",
@@ -305,6 +308,49 @@ def session_date(case: Case) -> date:
     record = current_record(case)
     when = record.session.starts_at if record.session is not None else record.occurred_at
     return to_local(when).date()
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An evidence item the newest record names, and where the imported bundles may keep its file."""
+
+    sha256: str
+    kind: str
+    media_type: str
+    size: int
+    description: str
+    # under the data folder, newest bundle first: bundles/<bundle id>/evidence/<sha256>
+    candidates: tuple[str, ...]
+
+    def locate(self, data_dir: Path) -> Path | None:
+        """The first archived copy that exists and has the recorded size, or None."""
+        for relative in self.candidates:
+            path = data_dir / relative
+            if path.is_file() and path.stat().st_size == self.size:
+                return path
+        return None
+
+
+def case_evidence(session: Session, case: Case) -> list[EvidenceFile]:
+    """The evidence of the case's newest record with the archive paths of every bundle of the case.
+
+    A later bundle may carry only evidence that is new, so each bundle that brought a record
+    version is a candidate; :meth:`EvidenceFile.locate` picks the copy on disk.
+    """
+    record = current_record(case)
+    bundle_ids = list(dict.fromkeys(r.bundle_id for r in reversed(case.records)))
+    archives = [b.archive_path for b in (session.get(ReceivedBundle, i) for i in bundle_ids) if b is not None]
+    return [
+        EvidenceFile(
+            item.sha256,
+            item.kind.value,
+            item.media_type,
+            item.size,
+            item.description,
+            tuple(f"{a}/evidence/{item.sha256}" for a in archives),
+        )
+        for item in record.evidence
+    ]
 
 
 # -- the archive (art. 21) --------------------------------------------------------------------

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 
 from examsite.adjudication import bans as ban_registry
 from examsite.adjudication import notices, reports
-from examsite.adjudication.cases import CaseSearch, case_label, current_record, get_case, search_cases
+from examsite.adjudication.cases import (
+    CaseSearch,
+    case_evidence,
+    case_label,
+    current_record,
+    get_case,
+    search_cases,
+)
 from examsite.adjudication.determination import (
     KEEP,
     Decider,
@@ -293,7 +300,7 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _case_json(session: Session, case: Case) -> dict[str, Any]:
+def _case_json(session: Session, case: Case, data_dir: Path) -> dict[str, Any]:
     record = current_record(case)
     dets = session.execute(
         select(Determination).where(Determination.case_id == case.id).order_by(Determination.seq)
@@ -316,6 +323,15 @@ def _case_json(session: Session, case: Case) -> dict[str, Any]:
             for r in case.records
         ],
         "facts": record.facts,
+        "evidence": [
+            {
+                "sha256": e.sha256,
+                "kind": e.kind,
+                "size": e.size,
+                "file": None if (found := e.locate(data_dir)) is None else str(found),
+            }
+            for e in case_evidence(session, case)
+        ],
         "determinations": [
             {
                 "seq": d.seq,
@@ -369,7 +385,7 @@ def _case_json(session: Session, case: Case) -> dict[str, Any]:
 def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.store.session() as session:
         case = get_case(session, args.case)
-        data = _case_json(session, case)
+        data = _case_json(session, case, ctx.paths.data_dir)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
@@ -382,6 +398,11 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
     for r in data["records"]:
         print(f"  record v{r['version']} {r['sha256'][:16]}… signatures: {len(r['signatures'])}")
     print(f"  facts: {data['facts']}")
+    for e in data["evidence"]:
+        print(
+            f"  evidence {e['kind']} {e['sha256'][:16]}… {e['size']} bytes: "
+            f"{e['file'] or 'NOT IN THE ARCHIVE'}"
+        )
     for d in data["determinations"]:
         print(
             f"  determination #{d['seq']} {d['on']} {','.join(d['cited'])} by {d['decider']}: "

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from examsite.adjudication.cases import get_case
 from examsite.cli.main import main
 from examsite.store.engine import Store
-from examsite.store.models import AuditEntry, Determination
+from examsite.store.models import AuditEntry, Determination, ReceivedBundle
 from tests.support.cases import CANDIDATE_ID, OTHER_ID, make_record, open_case
 
 
@@ -267,3 +268,22 @@ def test_major_situation_flag_and_escalation_report(
     assert "技能人才评价重大情况报告" in out
     assert "网络舆情" in out
     assert "尚未认定" in out
+
+
+def test_show_names_the_archived_evidence_and_what_is_missing(
+    store: Store, case_id: str, capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    with store.session() as s:
+        case = get_case(s, case_id)
+        archive = s.get(ReceivedBundle, case.bundle_id).archive_path  # type: ignore[union-attr]
+    evidence = data_dir / archive / "evidence" / ("a" * 64)
+    evidence.parent.mkdir(parents=True)
+    evidence.write_bytes(b"x" * 1233)  # one byte short of the recorded size: not accepted
+    code, out, _ = _run(capsys, "case", "show", case_id[:8])
+    assert code == 0
+    assert "evidence video_clip aaaaaaaaaaaaaaaa… 1234 bytes: NOT IN THE ARCHIVE" in out
+    evidence.write_bytes(b"x" * 1234)
+    code, out, _ = _run(capsys, "case", "show", case_id[:8], "--json")
+    assert json.loads(out)["evidence"] == [
+        {"sha256": "a" * 64, "kind": "video_clip", "size": 1234, "file": str(evidence)}
+    ]

@@ -17,7 +17,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,14 +26,17 @@ from examsite.adjudication.bans import ban_period, lift_case_bans, record_decisi
 from examsite.adjudication.cases import SUBJECT_NAMES_ZH, case_label, current_record, session_date, set_state
 from examsite.adjudication.determination import Decider, check_recusal, current_determination, outcome_of
 from examsite.adjudication.documents import (
+    DECISION_TITLE,
     CaseFacts,
     DecisionDetails,
     Document,
     LabelledField,
     NoticeDetails,
     Paragraph,
+    chinese_date,
     decision_document,
     document_text,
+    mask_id_number,
     notice_document,
 )
 from examsite.adjudication.workdays import (
@@ -63,6 +66,7 @@ __all__ = [
     "open_review",
     "record_service",
     "request_review",
+    "review_document",
 ]
 
 
@@ -113,26 +117,30 @@ def document_model(row: CaseDocument) -> Document:
     return doc
 
 
+def _check_reference(session: Session, reference: str) -> None:
+    clash = session.execute(
+        select(CaseDocument).where(CaseDocument.reference == reference.strip())
+    ).scalar_one_or_none()
+    if clash is not None:
+        raise InvalidInput(
+            f"document reference {reference.strip()} is already used (case {clash.case_id[:8]})",
+            hint="every notice, decision and review answer needs its own reference number (文号)",
+        )
+
+
 def _store_document(
     session: Session,
     case: Case,
     determination: Determination,
     doc: Document,
     *,
-    kind: Literal["notice", "decision"],
+    kind: Literal["notice", "decision", "review"],
     issued_on: date,
     actor: str,
     statement_deadline: date | None = None,
 ) -> CaseDocument:
     reference = doc.reference
-    clash = session.execute(
-        select(CaseDocument).where(CaseDocument.reference == reference)
-    ).scalar_one_or_none()
-    if clash is not None:
-        raise InvalidInput(
-            f"document reference {reference} is already used (case {clash.case_id[:8]})",
-            hint="every notice and decision needs its own reference number (文号)",
-        )
+    _check_reference(session, reference)
     text = document_text(doc)
     row = CaseDocument(
         case_id=case.id,
@@ -497,9 +505,10 @@ def decide_review(
     outcome_on: date,
     text: str,
     decider: Decider,
+    reference: str,
     actor: str | None = None,
 ) -> ReviewRequest:
-    """Record the written review decision (art. 19).
+    """Record the review decision and issue it in writing (art. 19: 书面答复), as document ``reference``.
 
     ``revoked`` lifts the bans and cancels the certificate voids of the decision; ``varied`` does
     the same and reopens the case for a new determination, notice and decision; ``upheld`` leaves
@@ -514,13 +523,22 @@ def decide_review(
         raise InvalidInput("a review cannot be decided before it was requested")
     if not text.strip():
         raise InvalidInput("the review answer is given in writing (art. 19): give its text")
+    if not reference.strip():
+        raise InvalidInput("the written review decision needs its reference number (文号)")
+    _check_reference(session, reference)
     case = session.get(Case, review.case_id)
     assert case is not None
     check_recusal(session, case, decider)
+    decision = session.get(CaseDocument, review.decision_id)
+    determination = current_determination(session, case)
+    assert decision is not None
+    assert determination is not None
     review.outcome = outcome
     review.outcome_on = outcome_on
     review.outcome_text = text.strip()
     review.decided_by = decider.staff_id
+    doc = review_document(case, review, decision, reference=reference)
+    _store_document(session, case, determination, doc, kind="review", issued_on=outcome_on, actor=actor)
     late = outcome_on > review.decide_by
     audit_append(
         session,
@@ -536,6 +554,53 @@ def decide_review(
     next_state = CaseState.OPEN if outcome == "varied" else CaseState.REVIEWED
     set_state(session, case, next_state, actor=actor, detail=f"review {outcome}")
     return review
+
+
+REVIEW_TITLE = "技能人才评价违纪违规行为复核决定书"
+_OUTCOME_ZH = {
+    "upheld": "经复核，维持原处理决定。",
+    "revoked": "经复核，撤销原处理决定，原决定所作处理（含不得参加评价的限制及证书作废）一并撤销。",
+    "varied": "经复核，变更原处理决定。原决定所作处理一并撤销，本机构将依程序重新告知并作出处理决定。",
+}
+
+
+def review_document(case: Case, review: ReviewRequest, decision: CaseDocument, *, reference: str) -> Document:
+    """The written answer to a review request (art. 19), built from the recorded outcome."""
+    if not reference.strip():
+        raise InvalidInput("the written review decision needs its reference number (文号)")
+    if review.outcome is None or review.outcome_on is None:
+        raise InvalidInput("the review has no outcome yet")
+    record = current_record(case)
+    deadline = f"{chinese_date(review.decide_by)}" + ("（已依法延长10个工作日）" if review.extended else "")
+    paragraphs = (
+        Paragraph(
+            f"你于{chinese_date(review.requested_on)}对本机构《{DECISION_TITLE}》（{decision.reference}）"
+            "申请复核。本机构依据《规程》第十九条受理并进行了核实。"
+        ),
+        Paragraph("一、申请复核的理由", heading=True),
+        Paragraph(review.grounds),
+        Paragraph("二、复核意见", heading=True),
+        Paragraph(review.outcome_text),
+        Paragraph("三、复核结论", heading=True),
+        Paragraph(_OUTCOME_ZH[review.outcome]),
+    )
+    return Document(
+        kind=cast(Literal["notice", "decision"], "review"),
+        title=REVIEW_TITLE,
+        issuer=record.institution_name,
+        reference=reference.strip(),
+        addressee=f"{case.subject_name}：",
+        fields=(
+            LabelledField("姓名", case.subject_name),
+            LabelledField("身份证件号码", mask_id_number(case.subject_id_number)),
+            LabelledField("原决定书", f"{decision.reference}（{chinese_date(decision.issued_on)}）"),
+            LabelledField("申请复核日期", chinese_date(review.requested_on)),
+            LabelledField("复核期限", deadline),
+        ),
+        paragraphs=paragraphs,
+        signature=(record.institution_name,),
+        date_text=chinese_date(review.outcome_on),
+    )
 
 
 # -- deadlines due soon -----------------------------------------------------------------------

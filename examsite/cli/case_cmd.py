@@ -199,7 +199,9 @@ def _register_case(sub: Any) -> None:
     rv.add_argument("--reason", default="")
     rv.add_argument("--outcome", choices=["upheld", "varied", "revoked"])
     rv.add_argument("--on", type=_date, default=None)
-    rv.add_argument("--text", default="")
+    rv.add_argument("--text", default="", help="the review's findings (with --outcome)")
+    rv.add_argument("--reference", default="", help="文号 of the written review decision (with --outcome)")
+    rv.add_argument("--pdf", type=Path, help="write the review decision as PDF (with --outcome)")
     _add_decider(rv, required=False)
     rv.set_defaults(func=run_review)
 
@@ -611,8 +613,13 @@ def run_review(args: argparse.Namespace, ctx: CliContext) -> int:
             outcome_on=on,
             text=args.text,
             decider=_decider(session, args),
+            reference=args.reference,
         )
-        print(f"review {args.outcome} on {on}")
+        print(f"review {args.outcome} on {on}; written decision {args.reference.strip()}")
+        answer = notices.latest_document(session, case, "review")
+        assert answer is not None
+        render = [(notices.document_model(answer), args.pdf)] if args.pdf else []
+    _render(render)
     return 0
 
 

@@ -166,7 +166,13 @@ def test_case_from_bundle_to_review_with_deadlines_by_hand(db: Store) -> None:
             outcome_on=date(2026, 11, 20),
             text="证据不足，撤销原决定。",
             decider=DECIDER,
+            reference="复〔2026〕1号",
         )
+        answer = notices.latest_document(s, case, "review")
+        assert answer is not None
+        assert answer.issued_on == date(2026, 11, 20)
+        assert "复核期限：2026年11月26日（已依法延长10个工作日）" in answer.text
+        assert "经复核，撤销原处理决定" in answer.text
         assert case.state == CaseState.REVIEWED
         assert check_candidates(s, [CANDIDATE_ID], date(2026, 12, 1)) == {}
         lifted = s.execute(select(Ban).where(Ban.case_id == case_id)).scalar_one()
@@ -380,6 +386,7 @@ def test_a_varied_review_reopens_the_case_for_a_new_decision_and_ban(db: Store) 
             outcome_on=date(2026, 10, 9),
             text="改按第五条第(四)项处理。",
             decider=DECIDER,
+            reference="复〔2026〕2号",
         )
         assert case.state == CaseState.OPEN
         det = determine(

@@ -116,11 +116,42 @@ def test_notice_decision_and_report_pdfs_extract_to_the_issued_text(
             reported_on=date(2026, 10, 9),
             reference="武某评报〔2026〕3号",
         )
-    for name, written in (
+    with store.session() as s:
+        notices.request_review(
+            s, get_case(s, case_id), requested_on=date(2026, 10, 9), grounds="手机系误带，未使用。", actor="p"
+        )
+    out = _cli(
+        data_dir,
+        "case",
+        "review",
+        case_id[:8],
+        "--outcome",
+        "upheld",
+        "--on",
+        "2026-10-20",
+        "--text",
+        "经调取现场录像核实，考生使用手机拍摄试题的行为属实。",
+        "--reference",
+        "武某评复〔2026〕1号",
+        "--decider",
+        "staff-8",
+        "--decider-name",
+        "机构负责人",
+        "--pdf",
+        str(tmp_path / "review.pdf"),
+    )
+    assert out.returncode == 0, out.stderr
+    with store.session() as s:
+        answer = notices.latest_document(s, get_case(s, case_id), "review")
+        assert answer is not None
+        review_text = answer.text
+    written_texts = (
         ("notice", notice_text),
         ("decision", decision_text),
         ("report", document_text(report)),
-    ):
+        ("review", review_text),
+    )
+    for name, written in written_texts:
         extracted = _text(tmp_path / f"{name}.pdf")
         assert "⾏" not in extracted
         assert _squash(extracted) == _squash(written), name

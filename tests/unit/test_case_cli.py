@@ -103,13 +103,15 @@ def test_case_commands_take_a_case_from_determination_to_review(
         "2026-11-05",
         "--text",
         "维持。",
+        "--reference",
+        "复〔2026〕1号",
         *decider,
     )
     assert code == 0
     code, out, _ = _run(capsys, "case", "show", short, "--json")
     data = json.loads(out)
     assert data["state"] == "reviewed"
-    assert [d["kind"] for d in data["documents"]] == ["notice", "decision"]
+    assert [d["kind"] for d in data["documents"]] == ["notice", "decision", "review"]
     assert data["reviews"][0]["outcome"] == "upheld"
     assert data["bans"] == [{"from": "2026-09-24", "until": "2027-09-24", "lifted_on": None}]
     code, out, _ = _run(

@@ -27,10 +27,10 @@ from examsite.bundle.auditlog import AuditPoint
 from examsite.bundle.errors import BundleError
 from examsite.bundle.reader import KnownBundles, RecordVerifier, VerifiedBundle, verify_bundle
 from examsite.config import Paths
-from examsite.errors import InvalidInput
+from examsite.errors import InvalidInput, NotFound
 from examsite.fsutil import fsync_dir
-from examsite.identity.roster import RosterTrust
-from examsite.identity.staff import pinned_fingerprints
+from examsite.identity.roster import RosterCheckpoint, RosterTrust
+from examsite.identity.staff import current_roster, pinned_fingerprints
 from examsite.store.engine import Store
 from examsite.store.models import ReceivedBundle
 
@@ -59,6 +59,19 @@ def known_bundles(session: Session) -> KnownBundles:
             AuditPoint(row.checkpoint_size, row.checkpoint_root)
         )
     return known
+
+
+def roster_last(store: Store) -> Callable[[str], RosterCheckpoint | None]:
+    """The newest roster version this store accepted from an issuer (None if it has none)."""
+
+    def lookup(issuer_code: str) -> RosterCheckpoint | None:
+        with store.session() as session:
+            try:
+                return current_roster(session, issuer_code).checkpoint
+            except NotFound:
+                return None
+
+    return lookup
 
 
 def store_trust(session: Session) -> RosterTrust:
@@ -108,6 +121,7 @@ def import_bundle(
         quarantine=paths.quarantine,
         record_verifier=record_verifier,
         history=known,
+        roster_last=roster_last(store),
         progress=progress,
     )
     manifest = bundle.manifest

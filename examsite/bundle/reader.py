@@ -50,7 +50,7 @@ from examsite.errors import ExamsiteError
 from examsite.fsutil import atomic_write_bytes
 from examsite.identity.dsse import PayloadType, unverified_fields, verify_envelope
 from examsite.identity.errors import MalformedEnvelope
-from examsite.identity.roster import Role, RosterTrust, VerifiedRoster
+from examsite.identity.roster import Role, RosterCheckpoint, RosterTrust, VerifiedRoster
 from examsite.incidents.verification import verify_record
 
 CHUNK = 1 << 20
@@ -110,14 +110,17 @@ class SiteKey:
 
 # key id the manifest envelope names, roster envelope bytes -> the trusted site key, or raise
 SiteKeyPolicy = Callable[[str, bytes], SiteKey]
+# issuer code -> the newest roster version the recipient accepted from that issuer, if any
+LastAccepted = Callable[[str], RosterCheckpoint | None]
 
 
 class RosterSiteKey:
     """Trust the site key because the institution's roster, checked against pinned fingerprints,
     lists it as an active ``site_device`` key (see docs/bundle-format.md, "Trusting the site key")."""
 
-    def __init__(self, trust: RosterTrust) -> None:
+    def __init__(self, trust: RosterTrust, last_accepted: LastAccepted | None = None) -> None:
         self.trust = trust
+        self.last_accepted = last_accepted
         self.verified: VerifiedRoster | None = None
 
     def __call__(self, key_id: str, roster_envelope: bytes) -> SiteKey:
@@ -128,6 +131,18 @@ class RosterSiteKey:
                 "roster_untrusted", f"the bundle's roster is not trusted: {exc.message} [{exc.code}]"
             ) from None
         roster = verified.roster
+        last = None if self.last_accepted is None else self.last_accepted(roster.issuer_code)
+        if last is not None and (
+            roster.version < last.version
+            or (roster.version == last.version and verified.checkpoint.payload_sha256 != last.payload_sha256)
+        ):
+            # an old roster could still list a site key revoked since: the site must re-export
+            raise BundleError(
+                "roster_untrusted",
+                f"the bundle carries roster version {roster.version} of {roster.issuer_code}, older than or "
+                f"different from version {last.version} accepted here",
+                hint="have the site import the current roster and export the bundle again",
+            )
         try:
             entry = roster.lookup(key_id)
         except ExamsiteError:
@@ -460,13 +475,15 @@ def verify_bundle(
     quarantine: Path,
     record_verifier: RecordVerifier | None = None,
     history: BundleHistory | None = None,
+    roster_last: LastAccepted | None = None,
     progress: Progress | None = None,
 ) -> VerifiedBundle:
     """Verify the bundle at ``path`` for one of ``identities`` and leave its members in a new folder
     under ``quarantine``.
 
     Checks, in order, each failing with its code: the age header and payload; the tar profile; the
-    manifest first, the roster trusted through ``trust`` listing the site key; the manifest's
+    manifest first, the roster trusted through ``trust`` (and not older than what ``roster_last``
+    says was accepted from its issuer) listing the site key; the manifest's
     signature; every member's order, size and SHA-256; that the identity is a listed recipient; the
     bundle was not imported before (``history``); the audit section against the site key and the
     checkpoints ``history`` remembers; every record through ``record_verifier``. On any failure the
@@ -478,7 +495,7 @@ def verify_bundle(
     quarantine.mkdir(parents=True, exist_ok=True)
     folder = quarantine / f"incoming-{uuid.uuid4()}"
     folder.mkdir(mode=0o700)
-    policy = RosterSiteKey(trust)
+    policy = RosterSiteKey(trust, roster_last)
     try:
         unpacked = unpack(path, identities, policy, folder, progress)
         manifest = unpacked.manifest

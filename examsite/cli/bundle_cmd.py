@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from examsite.bundle.export import export_bundle
-from examsite.bundle.importer import import_bundle, known_bundles, store_trust
+from examsite.bundle.importer import import_bundle, known_bundles, roster_last, store_trust
 from examsite.bundle.reader import KnownBundles, VerifiedBundle, verify_bundle
 from examsite.bundle.recipients import (
     generate_identity,
@@ -113,14 +113,18 @@ def _summary(bundle: VerifiedBundle, file_name: str) -> list[str]:
 def run_verify(args: argparse.Namespace, ctx: CliContext) -> int:
     identities = load_identities(args.identity)
     if args.trust:
-        trust = RosterTrust(frozenset(args.trust))
-        history = KnownBundles()
+        trust, history, last = RosterTrust(frozenset(args.trust)), KnownBundles(), None
     else:
         with ctx.store.session() as session:
-            trust = store_trust(session)
-            history = known_bundles(session)
+            trust, history = store_trust(session), known_bundles(session)
+        last = roster_last(ctx.store)
     bundle = verify_bundle(
-        args.file, identities=identities, trust=trust, quarantine=ctx.paths.quarantine, history=history
+        args.file,
+        identities=identities,
+        trust=trust,
+        quarantine=ctx.paths.quarantine,
+        history=history,
+        roster_last=last,
     )
     try:
         print("\n".join(_summary(bundle, args.file.name)))

@@ -198,3 +198,59 @@ def test_import_refuses_without_pins_or_with_the_wrong_key(site: Site, tmp_path:
         assert count(bare, ReceivedBundle) == 0
     finally:
         bare.close()
+
+
+def test_a_bundle_with_a_roster_older_than_the_recipients_is_refused(
+    site: Site, institution: tuple[Store, Paths], tmp_path: Path
+) -> None:
+    inst_store, inst_paths = institution
+    identity = generate_identity()
+    site_key = unlock_staff_key(site.store, site.paths, "S01", SITE_KEY_PASS, WEAK)
+    old = export_bundle(
+        site.store,
+        site.paths,
+        out=tmp_path / "old.age",
+        incident_ids=[confirmed(site, b"clip one" * 500, "g.mp4")],
+        recipients=[identity_recipient(identity)],
+        site_key=site_key,
+        actor="S1",
+    )
+    # the institution enrols someone (a new roster version) and the recipient imports it
+    enrol_staff(
+        site.store,
+        site.paths,
+        staff_no="S9",
+        name="新监考",
+        roles=["invigilator"],
+        passphrase="new invigilator passphrase",
+        issuer_passphrase=ISSUER_PASS,
+        kdf=WEAK,
+    )
+    with site.store.session() as session:
+        export_current_roster(session, tmp_path / "roster-new.json")
+    with inst_store.session() as session:
+        import_roster_file(session, tmp_path / "roster-new.json", actor="clerk")
+    with pytest.raises(BundleError) as caught:
+        import_bundle(inst_store, inst_paths, old.bundle.path, identities=[identity], actor="clerk")
+    assert caught.value.code == "roster_untrusted"
+    assert count(inst_store, ReceivedBundle) == 0
+    assert list(inst_paths.quarantine.iterdir()) == []
+    # exported again with the current roster, the same incident imports
+    again = export_bundle(
+        site.store,
+        site.paths,
+        out=tmp_path / "again.age",
+        incident_ids=list(old.incident_ids),
+        recipients=[identity_recipient(identity)],
+        site_key=site_key,
+        actor="S1",
+    )
+    assert again.bundle.manifest.roster.version == old.bundle.manifest.roster.version + 1
+    assert (
+        len(
+            import_bundle(
+                inst_store, inst_paths, again.bundle.path, identities=[identity], actor="c"
+            ).case_ids
+        )
+        == 1
+    )

@@ -520,3 +520,35 @@ def test_hand_over_slip_names_the_bundle_and_its_contents(tmp_path: Path) -> Non
     assert "entries 1-5" in text
     assert lines[-2].startswith("移交人")
     assert lines[-1].startswith("接收人")
+
+
+def test_a_roster_older_than_the_one_accepted_here_is_refused(tmp_path: Path) -> None:
+    """A thief with an old roster could revive a revoked site key: the recipient's newest counts."""
+    from examsite.identity.roster import RosterCheckpoint
+
+    keys = Keys()
+    written = write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site", records=1))
+    carried = written.manifest.roster
+    seen: list[str] = []
+
+    def accepted(version: int, sha: str) -> object:
+        def lookup(issuer: str) -> RosterCheckpoint:
+            seen.append(issuer)
+            return RosterCheckpoint(version, sha)
+
+        return lookup
+
+    for version, sha, code in (
+        (carried.version + 1, "0" * 64, "roster_untrusted"),
+        (carried.version, "1" * 64, "roster_untrusted"),
+    ):
+        with pytest.raises(BundleError) as caught:
+            _verify(written.path, keys, tmp_path, roster_last=accepted(version, sha))
+        assert caught.value.code == code
+        assert "re-export" in (caught.value.hint or "") or "export the bundle again" in (
+            caught.value.hint or ""
+        )
+    for version, sha in ((carried.version, carried.payload_sha256), (carried.version - 1, "2" * 64)):
+        _verify(written.path, keys, tmp_path, roster_last=accepted(version, sha)).discard()
+    _verify(written.path, keys, tmp_path, roster_last=lambda issuer: None).discard()
+    assert set(seen) == {carried.issuer_code}

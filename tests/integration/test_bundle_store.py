@@ -254,3 +254,54 @@ def test_a_bundle_with_a_roster_older_than_the_recipients_is_refused(
         )
         == 1
     )
+
+
+def test_a_failing_case_opener_imports_nothing(store: Store, paths: Paths, tmp_path: Path) -> None:
+    """The adjudication side refusing a record rolls the whole import back, files included."""
+    from examsite.bundle.writer import write_bundle
+    from examsite.errors import InvalidInput
+    from tests.support.bundle_factory import Keys, request
+
+    keys = Keys()
+    written = write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site", records=2))
+    calls: list[str] = []
+
+    def refuse(session: Any, row: ReceivedBundle, bundle: Any, actor: str) -> list[str]:
+        calls.append(row.id)
+        raise InvalidInput("this record cannot open a case here", code="case_not_openable")
+
+    entries = count(store, AuditEntry)
+    with pytest.raises(ExamsiteError) as caught:
+        import_bundle(
+            store,
+            paths,
+            written.path,
+            identities=[keys.recipient],
+            actor="clerk",
+            trust=keys.trust(),
+            cases=refuse,
+        )
+    assert caught.value.code == "case_not_openable"
+    assert calls == [written.bundle_id]
+    assert count(store, ReceivedBundle) == 0
+    assert count(store, AuditEntry) == entries
+    assert not (paths.data_dir / "bundles" / written.bundle_id).exists()
+    assert list(paths.quarantine.iterdir()) == []
+    # without the case opener it imports; an archive folder already there is a replay
+    result = import_bundle(
+        store, paths, written.path, identities=[keys.recipient], actor="clerk", trust=keys.trust(), cases=None
+    )
+    assert result.case_ids == ()
+    with store.session() as session:
+        session.execute(ReceivedBundle.__table__.delete())
+    with pytest.raises(BundleError, match="archive already holds"):
+        import_bundle(
+            store,
+            paths,
+            written.path,
+            identities=[keys.recipient],
+            actor="clerk",
+            trust=keys.trust(),
+            cases=None,
+        )
+    assert list(paths.quarantine.iterdir()) == []

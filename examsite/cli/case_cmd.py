@@ -38,6 +38,7 @@ from examsite.adjudication.determination import (
     request_recusal,
 )
 from examsite.adjudication.documents import Document, document_text
+from examsite.adjudication.workdays import WorkdayCalendar, default_calendar
 from examsite.cli.context import CliContext
 from examsite.clock import to_local, utc_now
 from examsite.errors import ExamsiteError, InvalidInput, NotFound
@@ -60,6 +61,21 @@ def _today() -> date:
 
 def _actor(args: argparse.Namespace) -> str:
     return str(args.actor or getpass.getuser())
+
+
+CALENDAR_FILE = "calendar_overrides.json"
+
+
+def _calendar(args: argparse.Namespace, ctx: CliContext) -> WorkdayCalendar:
+    """The working-day calendar: shipped overrides, plus the administrator's file (art. 19 deadlines).
+
+    ``--calendar FILE``, else ``<data folder>/calendar_overrides.json`` when it exists: the official
+    notice of a new year, transcribed there, makes that year's deadlines computable.
+    """
+    path = Path(args.calendar) if getattr(args, "calendar", None) else ctx.paths.data_dir / CALENDAR_FILE
+    if getattr(args, "calendar", None) is None and not path.exists():
+        return default_calendar()
+    return WorkdayCalendar.load(path)
 
 
 def _add_decider(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -114,6 +130,11 @@ def register(sub: Any) -> None:
 def _register_case(sub: Any) -> None:
     p = sub.add_parser("case", help="违纪违规案件 / cases: determine, notify, decide, review (arts. 15-21)")
     p.add_argument("--actor", help="who acts (default: the login name)")
+    p.add_argument(
+        "--calendar",
+        metavar="FILE",
+        help=f"working-day override file (default: {CALENDAR_FILE} in the data folder, if present)",
+    )
     cs = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
 
     li = cs.add_parser("list", help="search the archive (art. 21)")
@@ -508,6 +529,7 @@ def run_notice(args: argparse.Namespace, ctx: CliContext) -> int:
                 served_on=args.served_on,
                 method=args.method,
                 actor=_actor(args),
+                calendar=_calendar(args, ctx),
             )
             print(f"notice {doc.reference} served on {doc.served_on}")
             return 0
@@ -526,7 +548,12 @@ def run_notice(args: argparse.Namespace, ctx: CliContext) -> int:
         )
         if args.served_on is not None:
             notices.record_service(
-                session, row, served_on=args.served_on, method=args.method, actor=_actor(args)
+                session,
+                row,
+                served_on=args.served_on,
+                method=args.method,
+                actor=_actor(args),
+                calendar=_calendar(args, ctx),
             )
         print(f"notice {row.reference} issued for {case_label(case)}")
         if args.pdf:
@@ -550,6 +577,7 @@ def run_decision(args: argparse.Namespace, ctx: CliContext) -> int:
                 served_on=args.served_on,
                 method=args.method,
                 actor=_actor(args),
+                calendar=_calendar(args, ctx),
             )
             print(
                 f"decision {doc.reference} served on {doc.served_on}; "
@@ -574,6 +602,7 @@ def run_decision(args: argparse.Namespace, ctx: CliContext) -> int:
             service_method=args.method,
             certificate_numbers=tuple(args.certificate),
             actor=_actor(args),
+            calendar=_calendar(args, ctx),
         )
         print(f"decision {row.reference} issued for {case_label(case)}")
         if row.review_deadline:
@@ -590,7 +619,12 @@ def run_review(args: argparse.Namespace, ctx: CliContext) -> int:
         on = args.on or _today()
         if args.requested_on is not None:
             requested = notices.request_review(
-                session, case, requested_on=args.requested_on, grounds=args.grounds or "", actor=_actor(args)
+                session,
+                case,
+                requested_on=args.requested_on,
+                grounds=args.grounds or "",
+                actor=_actor(args),
+                calendar=_calendar(args, ctx),
             )
             print(f"review requested {requested.requested_on}; decide by {requested.decide_by} (art. 19)")
             return 0
@@ -601,7 +635,9 @@ def run_review(args: argparse.Namespace, ctx: CliContext) -> int:
                 hint="record one with --requested-on DATE --grounds …",
             )
         if args.extend:
-            notices.extend_review(session, review, reason=args.reason, on=on, actor=_actor(args))
+            notices.extend_review(
+                session, review, reason=args.reason, on=on, actor=_actor(args), calendar=_calendar(args, ctx)
+            )
             print(f"review extended; decide by {review.decide_by}")
             return 0
         if args.outcome is None or not args.decider:
@@ -626,7 +662,9 @@ def run_review(args: argparse.Namespace, ctx: CliContext) -> int:
 def run_deadlines(args: argparse.Namespace, ctx: CliContext) -> int:
     today = args.today or _today()
     with ctx.store.session() as session:
-        due = notices.deadlines_due(session, today, within_working_days=args.within)
+        due = notices.deadlines_due(
+            session, today, within_working_days=args.within, calendar=_calendar(args, ctx)
+        )
     for d in due:
         left = "?" if d.working_days_left is None else str(d.working_days_left)
         state = "OVERDUE" if d.overdue else f"{left} working day(s) left"

@@ -289,3 +289,71 @@ def test_show_names_the_archived_evidence_and_what_is_missing(
     assert json.loads(out)["evidence"] == [
         {"sha256": "a" * 64, "kind": "video_clip", "size": 1234, "file": str(evidence)}
     ]
+
+
+# Test data only, NOT the State Council's notice for 2027 (unpublished when this was written): a
+# complete year with the fixed statutory holidays, so the override path can be exercised.
+TEST_2027 = {
+    "format": "examsite-calendar-overrides/1",
+    "notices": [
+        {
+            "reference": "TEST-2027 (test data, not an official notice)",
+            "year": 2027,
+            "complete_year": True,
+            "holidays": ["2027-01-01", "2027-01-02", "2027-01-03"]
+            + [f"2027-02-{d:02d}" for d in range(6, 13)]
+            + ["2027-05-01", "2027-05-02", "2027-05-03"]
+            + [f"2027-10-{d:02d}" for d in range(1, 8)],
+            "workdays": [],
+        }
+    ],
+}
+
+
+def test_a_decision_served_in_december_needs_next_years_calendar(
+    store: Store, case_id: str, capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    short = case_id[:8]
+    decider = ["--decider", "staff-9", "--decider-name", "王决"]
+    assert _run(capsys, "case", "decide", short, *decider, "--on", "2026-12-01")[0] == 0
+    code, out, err = _run(
+        capsys,
+        "case",
+        "notice",
+        short,
+        "--reference",
+        "告-12",
+        "--on",
+        "2026-12-01",
+        "--statement-until",
+        "2026-12-04",
+        "--route",
+        "书面",
+        "--served-on",
+        "2026-12-01",
+    )
+    assert code == 0, err
+    code, out, err = _run(
+        capsys,
+        "case",
+        "decision",
+        short,
+        *decider,
+        "--reference",
+        "决-12",
+        "--on",
+        "2026-12-15",
+        "--statement-summary",
+        "未陈述。",
+        "--review-route",
+        "书面",
+    )
+    assert code == 0, err
+    code, out, err = _run(capsys, "case", "decision", short, "--served-on", "2026-12-15")
+    assert code == 2
+    assert err.startswith("examsite: error[calendar_not_covered]: ")
+    assert "2027" in err
+    (data_dir / "calendar_overrides.json").write_text(json.dumps(TEST_2027), encoding="utf-8")
+    code, out, err = _run(capsys, "case", "decision", short, "--served-on", "2026-12-15")
+    # 16-18, 21-25, 28-31 Dec: 12 working days; 1-3 Jan off in the test notice; 4, 5, 6 Jan
+    assert "review may be requested until 2027-01-06" in out, err

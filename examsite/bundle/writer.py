@@ -245,8 +245,8 @@ def _check_records(request: BundleRequest) -> tuple[RecordItem, ...]:
 def build_manifest(
     request: BundleRequest, roster: RosterRef, small: dict[str, bytes], bundle_id: str, created_at: datetime
 ) -> Manifest:
-    """The manifest of ``request`` once every member's hash is known (``small`` holds the bytes of
-    every member but evidence, whose hashes were just re-checked)."""
+    """The manifest of ``request``: ``small`` holds the bytes of every member but evidence, whose
+    recorded hashes and sizes are listed (and re-checked as the files stream)."""
     refs = tuple(
         RecordRef(r.incident_id, r.version, len(r.envelopes), tuple(sorted(set(r.evidence))))
         for r in sorted(request.records, key=lambda r: (r.incident_id, r.version))

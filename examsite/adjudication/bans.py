@@ -210,14 +210,18 @@ def check_candidates(session: Session, id_numbers: Iterable[str], on: date | Non
     return {raw: found[norm] for raw, norm in given.items() if norm in found}
 
 
-def roster_ban_lookup(session: Session, id_numbers: list[str]) -> dict[str, BanNotice]:
-    """:func:`check_candidates` for today, shaped for the roster import (``examsite.sites.candidates``).
+def roster_ban_lookup(
+    session: Session, id_numbers: list[str], on: date | None = None
+) -> dict[str, BanNotice]:
+    """:func:`check_candidates` shaped for the roster import (``examsite.sites.candidates``).
 
-    The roster preview refuses each banned row with the article and the last day of the ban.
+    The roster preview refuses each banned row with the article and the last day of the ban. The
+    question that matters is whether the ban is in force on the day of the sitting: pass that day
+    as ``on`` (``functools.partial(roster_ban_lookup, on=sitting_day)``); without it, today.
     """
     return {
         number: BanNotice(article=ban.article_key, until=ban.ends_on)
-        for number, ban in check_candidates(session, id_numbers).items()
+        for number, ban in check_candidates(session, id_numbers, on).items()
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -228,6 +229,11 @@ def test_a_banned_candidate_is_flagged_on_roster_import_with_article_and_end_dat
                 "and may not sit this assessment",
             )
         ]
+        # Asked about the sitting's day instead: a sitting after the ban's last day admits the person.
+        after = partial(roster_ban_lookup, on=until + timedelta(days=1))
+        assert [r.name for r in preview_roster(s, exam, roster, ban_lookup=after).rows] == ["张行", "李某"]
+        on_last_day = partial(roster_ban_lookup, on=until)
+        assert [r.name for r in preview_roster(s, exam, roster, ban_lookup=on_last_day).rows] == ["李某"]
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)), st.sampled_from([1, 2, 5]))

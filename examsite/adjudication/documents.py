@@ -80,9 +80,9 @@ class LabelledField:
 
 @dataclass(frozen=True)
 class Document:
-    """A notice or decision: everything a renderer needs and nothing about layout."""
+    """A notice, decision or bundle hand-over slip: everything a renderer needs and nothing about layout."""
 
-    kind: Literal["notice", "decision"]
+    kind: Literal["notice", "decision", "handover"]  # handover: examsite.bundle.handover (交接单)
     title: str
     issuer: str
     reference: str  # 文号

@@ -104,6 +104,8 @@ def _conditions(pairs: Sequence[str]) -> dict[str, bool]:
 
 
 def _render(items: Sequence[tuple[Document, Path]]) -> None:
+    if not items:
+        return  # no PDF asked for: Qt is not even loaded
     try:
         # Qt is loaded only for a PDF, so the rest of the command line works without it.
         from examsite.gui.headless_pdf import render_documents_offscreen

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -357,3 +360,21 @@ def test_a_decision_served_in_december_needs_next_years_calendar(
     code, out, err = _run(capsys, "case", "decision", short, "--served-on", "2026-12-15")
     # 16-18, 21-25, 28-31 Dec: 12 working days; 1-3 Jan off in the test notice; 4, 5, 6 Jan
     assert "review may be requested until 2027-01-06" in out, err
+
+
+def test_commands_without_pdf_never_load_qt(store: Store, case_id: str, data_dir: Path) -> None:
+    """A server without a screen (or without Qt) issues notices; Qt loads only for --pdf."""
+    script = (
+        "import sys\n"
+        "from examsite.cli.main import main\n"
+        f"code = main(['case', 'decide', '{case_id[:8]}', '--decider', 's9', '--decider-name', 'W',"
+        " '--on', '2026-09-18'])\n"
+        f"code += main(['case', 'notice', '{case_id[:8]}', '--reference', 'N-1', '--on', '2026-09-18',"
+        " '--statement-until', '2026-09-23', '--route', 'R', '--served-on', '2026-09-18'])\n"
+        "print(code, sorted(m for m in sys.modules if m.startswith('PySide6')))\n"
+    )
+    env = {**os.environ, "EXAMSITE_DATA_DIR": str(data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout.splitlines()[-1] == "0 []", done.stderr

@@ -44,6 +44,7 @@ from examsite.gui.qt import (
 )
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
+from examsite.gui.video_tile import quiet_qt_ffmpeg
 from examsite.store.models import Camera, EvidenceItem
 
 #: What a timeline click plays: a little before the moment, more after it.
@@ -164,6 +165,7 @@ class ClipPlayerDialog(QDialog):
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.ui.sha256Value.setFont(mono)
+        quiet_qt_ffmpeg()  # its stream summaries are noise on stderr
         media, widgets = multimedia()
         self.video_widget = widgets.QVideoWidget(self.ui.videoHost)
         host = QVBoxLayout(self.ui.videoHost)

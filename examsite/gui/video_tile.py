@@ -86,6 +86,40 @@ class TileStatus:
         return fresh and not self.open_gap_reason
 
 
+#: FFmpeg's AV_LOG_WARNING: information messages (which quote the stream URL) are not printed.
+_AV_LOG_WARNING = 24
+_quiet_done = False
+
+
+def quiet_qt_ffmpeg() -> bool:
+    """Stop QtMultimedia's FFmpeg from printing stream URLs (with camera passwords) on stderr.
+
+    QtMultimedia ships its own FFmpeg, logging at INFO to stderr; its stream summary quotes the URL
+    with the password, which would land in terminals and log files. Its level is lowered to warnings
+    through the library's ``av_log_set_level``. Returns False when the library was not found.
+    """
+    global _quiet_done
+    if _quiet_done:
+        return True
+    import ctypes
+    import glob
+
+    from examsite.gui.qt import QtCore
+
+    base = Path(QtCore.__file__).parent  # the PySide6 package folder
+    patterns = ("Qt/lib/libavutil.so.*", "Qt/lib/libavutil.*.dylib", "avutil-*.dll", "Qt/bin/avutil-*.dll")
+    for pattern in patterns:
+        for candidate in sorted(glob.glob(str(base / pattern))):
+            try:
+                ctypes.CDLL(candidate).av_log_set_level(_AV_LOG_WARNING)
+            except (OSError, AttributeError):
+                continue
+            _quiet_done = True
+            return True
+    log.warning("QtMultimedia's FFmpeg library was not found; its log level is unchanged")
+    return False
+
+
 class DemoFrameSource(QObject):
     """Generates the demo pattern (640x360 at 10 fps by default) in a worker thread.
 
@@ -237,10 +271,12 @@ class VideoTile(QFrame):
             self.video_sink.setVideoFrame(media.QVideoFrame(image))
 
     def _start_player(self) -> None:
+        quiet_qt_ffmpeg()
         media, _ = multimedia()
         player = media.QMediaPlayer(self)
         player.setVideoOutput(self.video_widget)
         player.errorOccurred.connect(self._on_player_error)
+        player.mediaStatusChanged.connect(self._on_media_status)
         if self.preview.kind == "file":
             player.setSource(QUrl.fromLocalFile(str(Path(self.preview.target))))
             player.setLoops(media.QMediaPlayer.Loops.Infinite)
@@ -249,6 +285,18 @@ class VideoTile(QFrame):
         self._player = player
         self.preview_error = ""
         player.play()
+
+    def _on_media_status(self, status: Any) -> None:
+        media, _ = multimedia()
+        states = media.QMediaPlayer.MediaStatus
+        if status == states.BufferedMedia and self.preview_error:
+            self.preview_error = ""
+            self._render_status()
+        elif status == states.EndOfMedia and self.preview.kind == "rtsp":
+            # A camera that closes its stream must not leave its last picture looking live.
+            self._on_player_error(None, self.tr("the camera ended the stream"))
+        elif status == states.InvalidMedia:
+            self._on_player_error(None, self.tr("the stream cannot be played"))
 
     def _on_player_error(self, _error: Any, text: str) -> None:
         # FFmpeg quotes the URL it failed on: never show or log a password.

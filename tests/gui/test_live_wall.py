@@ -181,3 +181,50 @@ def test_frames_for_hours_do_not_drain_true(qtbot) -> None:  # type: ignore[no-u
     assert not source.running
     # without the repair the count falls by one per frame (30 or more); allow noise from other code
     assert sys.getrefcount(True) >= before - 10, EMIT_DROPS_A_REFERENCE
+
+
+@pytest.mark.rtsp
+@pytest.mark.slow
+@pytest.mark.qt_log_ignore(
+    "pipewire", "No RHI backend", "Could not open media", "Cannot set loops for non-seekable"
+)
+def test_rtsp_tile_plays_the_sub_stream_and_recovers(qtbot, capfd, store: Store, wall: LiveWallPage) -> None:  # type: ignore[no-untyped-def]
+    """A real RTSP camera (GStreamer on 127.0.0.1): frames arrive, a restart of the camera is survived."""
+    from tests.support import rtsp
+
+    spec = rtsp.MediaSpec(width=640, height=360, fps=10, seconds=30, bitrate="400k")
+    server = rtsp.RtspServer(rtsp.ensure_media(spec), spec)
+    rtsp.need_gstreamer()
+    server.start()
+    try:
+        with store.session() as session:
+            site = init_site(session, SiteSpec("HB1", "机构", "", "S1", "考点", ("201",)))
+            camera = add_camera(
+                session,
+                site,
+                CameraSpec("201", "讲台", CameraKind.RTSP, server.url, server.url, "admin", "s3cret"),
+                actor="t",
+            ).id
+        wall.set_room("201")
+        wall.show()
+        qtbot.waitUntil(lambda: camera in wall.tiles, timeout=10000)
+        tile = wall.tiles[camera]
+        assert "s3cret" not in repr(tile.preview)
+        frames: list[object] = []
+        tile.video_sink.videoFrameChanged.connect(frames.append)
+        qtbot.waitUntil(lambda: len(frames) >= 3, timeout=30000)
+        assert frames[0].size().width() == 640  # type: ignore[attr-defined]
+        server.stop()  # the camera reboots
+        qtbot.waitUntil(lambda: bool(tile.preview_error), timeout=20000)
+        assert "s3cret" not in tile.alerts_text()
+        assert "Live picture unavailable" in tile.alerts_text()
+        seen = len(frames)
+        server.start()
+        # the tile tries again every few seconds and shows the picture once the camera is back
+        qtbot.waitUntil(lambda: len(frames) >= seen + 3, timeout=45000)
+        qtbot.waitUntil(lambda: tile.preview_error == "", timeout=10000)
+    finally:
+        wall.hide()
+        server.stop()
+    # QtMultimedia's FFmpeg quotes the stream URL at INFO level: it must not print the password
+    assert "s3cret" not in capfd.readouterr().err

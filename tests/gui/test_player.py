@@ -184,7 +184,6 @@ def test_playback_moves_over_a_hole_in_the_recording(
     )
     _, hole_end_ms = dialog.holes_ms[0]
     qtbot.waitUntil(lambda: dialog.player.position() > hole_end_ms + 300, timeout=15000)
-    assert dialog.skipped_holes >= 1
     with qtbot.waitSignal(dialog.video_widget.videoSink().videoFrameChanged, timeout=5000):
         pass  # still showing video after the hole
     shown = dialog.wall_time_at(dialog.player.position())

@@ -1,5 +1,6 @@
 """The Linux application bundle: built by the documented command, started offscreen, used headless.
 
+``examsite bundle verify`` of a small case bundle runs through the frozen application too.
 The bundle is built once per test session with ``bash packaging/build_linux.sh`` (about 1.5 minutes
 here with PyInstaller's cache warm). ``EXAMSITE_BUNDLE=dist/examsite`` tests an existing build instead.
 """
@@ -16,7 +17,13 @@ from pathlib import Path
 import pytest
 
 from examsite import __version__
+from examsite.cli.main import main
+from examsite.config import Paths
+from examsite.identity.staff import enrol_staff, issuer_info
+from examsite.store.engine import Store
+from tests.support.bundle_factory import SITE_KEY_PASS, confirmed
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+from tests.support.signing import ISSUER_PASS, WEAK, full_site
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted(p.name for p in (ROOT / "examsite/store/migrations/versions").glob("[0-9]*.py"))
@@ -244,3 +251,78 @@ def test_the_bundle_migrates_and_checks_a_postgresql_store(
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.startswith("audit log intact: ")
     assert "Running upgrade" in (tmp_path / "data" / "logs" / "examsite.log").read_text(encoding="utf-8")
+
+
+def test_the_bundle_verifies_a_case_bundle_headless(
+    bundle: Path,
+    store: Store,
+    paths: Paths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A small real case bundle (signed roster, confirmed record, clip), exported by this checkout's
+    command line, verified by the frozen application; a wrong identity and a flipped byte refused."""
+    monkeypatch.setenv("EXAMSITE_TEST_WEAK_KDF", "1")
+    site = full_site(store, paths, people=("S1", "S2", "H1"))
+    enrol_staff(
+        store,
+        paths,
+        staff_no="S01",
+        name="第一考点设备",
+        roles=["site_device"],
+        passphrase=SITE_KEY_PASS,
+        issuer_passphrase=ISSUER_PASS,
+        kdf=WEAK,
+    )
+    incident = confirmed(site, os.urandom(20_000), "a.mp4")
+    with store.session() as session:
+        info = issuer_info(session)
+    assert info is not None
+    identity = tmp_path / "centre.key"
+    assert main(["bundle", "keygen", "--out", str(identity)]) == 0
+    recipient = next(
+        line.split(": ")[1] for line in capsys.readouterr().out.splitlines() if line.startswith("public key")
+    )
+    read, write = os.pipe()
+    os.write(write, SITE_KEY_PASS.encode() + b"\n")
+    os.close(write)
+    case = tmp_path / "case.age"
+    try:
+        export = [
+            "bundle",
+            "export",
+            "--recipient",
+            recipient,
+            "--incident",
+            incident[:8],
+            "--out",
+            str(case),
+        ]
+        assert main([*export, "--passphrase-fd", str(read), "--actor", "S1"]) == 0
+    finally:
+        os.close(read)
+    capsys.readouterr()
+
+    trust = ["--trust", info.fingerprint]
+    ok = _run(bundle, "bundle", "verify", str(case), "--identity", str(identity), *trust, data=paths.data_dir)
+    assert ok.returncode == 0, ok.stderr
+    assert "bundle OK" in ok.stdout
+
+    other = tmp_path / "other.key"
+    assert main(["bundle", "keygen", "--out", str(other)]) == 0
+    wrong = _run(bundle, "bundle", "verify", str(case), "--identity", str(other), *trust, data=paths.data_dir)
+    assert wrong.returncode == 2
+    assert "error[wrong_recipient]" in wrong.stderr
+
+    flipped = tmp_path / "flipped.age"
+    data = bytearray(case.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    flipped.write_bytes(bytes(data))
+    bad = _run(
+        bundle, "bundle", "verify", str(flipped), "--identity", str(identity), *trust, data=paths.data_dir
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("examsite: error[")
+    assert "Traceback" not in bad.stderr
+    assert "bundle OK" not in bad.stdout

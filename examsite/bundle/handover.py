@@ -290,5 +290,6 @@ def handover_document(facts: HandoverFacts) -> Document:
         fields=tuple(fields),
         paragraphs=tuple(paragraphs),
         signature=SIGNATURE_LINES,
-        date_text=chinese_date(to_local(facts.exported_at).date()),
+        # under the signatures: who drew the slip up, and when (the export's day, Beijing time)
+        date_text=f"制单：{_one_line(facts.site_name)} {chinese_date(to_local(facts.exported_at).date())}",
     )

@@ -1,4 +1,4 @@
-"""``examsite bundle keygen|export|verify|import``: signed, encrypted case bundles (issue 6).
+"""``examsite bundle keygen|export|verify|import|slip``: signed, encrypted case bundles (issue 6).
 
 The site exports confirmed incidents for the institution and/or the city centre (their age
 ``age1…`` public keys); the recipient verifies or imports with its identity file. The site device
@@ -25,6 +25,7 @@ from examsite.bundle.recipients import (
 from examsite.bundle.slip import slip_fields
 from examsite.cli.context import CliContext
 from examsite.cli.staff_cmd import add_fd_option, read_passphrase
+from examsite.errors import ExamsiteError
 from examsite.identity.roster import RosterTrust
 from examsite.identity.staff import KdfChoice, unlock_staff_key
 from examsite.sites.setup import current_site
@@ -46,8 +47,20 @@ def register(sub: Any) -> None:
         "--site-key", metavar="STAFF_NO", help="staff number of the site device key (default: site code)"
     )
     ex.add_argument("--actor", default="cli", help="who exports, for the audit log")
+    ex.add_argument(
+        "--slip", type=Path, metavar="FILE.pdf", help="also write the hand-over slip (交接单) PDF"
+    )
     add_fd_option(ex, whose="the site device key's")
     ex.set_defaults(func=run_export)
+
+    sl = bsub.add_parser(
+        "slip", help="write the hand-over slip (交接单) of a bundle this site exported, as PDF"
+    )
+    sl.add_argument(
+        "bundle_id", metavar="EXPORTED_BUNDLE_ID", help="the bundle id (or its first 8 characters)"
+    )
+    sl.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    sl.set_defaults(func=run_slip)
 
     for name, helptext in (
         ("verify", "check every layer of a bundle; imports nothing"),
@@ -92,6 +105,39 @@ def run_export(args: argparse.Namespace, ctx: CliContext) -> int:
         actor=args.actor,
     )
     print("\n".join(result.slip))
+    if args.slip is not None:
+        try:
+            write_slip_pdf(ctx, result.bundle.bundle_id, args.slip)
+        except ExamsiteError as exc:  # the bundle is written and recorded: say how to get the slip later
+            raise ExamsiteError(
+                f"bundle {result.bundle.bundle_id} was exported, but its hand-over slip was not "
+                f"written: {exc}",
+                code=exc.code,
+                hint=f"examsite bundle slip {result.bundle.bundle_id} --out FILE.pdf",
+            ) from exc
+    return 0
+
+
+def write_slip_pdf(ctx: CliContext, bundle_id: str, out: Path) -> None:
+    """Render the 交接单 of an exported bundle to ``out`` (Qt is loaded only here, offscreen)."""
+    from examsite.bundle.handover import handover_document, load_handover
+
+    with ctx.store.session() as session:
+        doc = handover_document(load_handover(session, bundle_id))
+    try:
+        from examsite.gui.headless_pdf import render_documents_offscreen
+    except ImportError as exc:
+        raise ExamsiteError(
+            f"making a PDF needs PySide6, which cannot be loaded: {exc}",
+            code="qt_missing",
+            hint="install the GUI dependencies, then: examsite bundle slip BUNDLE_ID --out FILE.pdf",
+        ) from exc
+    render_documents_offscreen([(doc, out)])
+    print(f"hand-over slip written: {out}")
+
+
+def run_slip(args: argparse.Namespace, ctx: CliContext) -> int:
+    write_slip_pdf(ctx, args.bundle_id, args.out)
     return 0
 
 

@@ -378,3 +378,71 @@ def test_commands_without_pdf_never_load_qt(store: Store, case_id: str, data_dir
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
     )
     assert done.stdout.splitlines()[-1] == "0 []", done.stderr
+
+
+def test_certificates_list_export_and_done_from_the_command_line(
+    store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with store.session() as s:
+        short = open_case(s, make_record(found_after_assessment=True)).id[:8]
+    decider = ["--decider", "staff-9", "--decider-name", "王决"]
+    assert _run(capsys, "case", "decide", short, *decider, "--on", "2026-09-18")[0] == 0
+    code, _, err = _run(capsys, "case", "decision", short, "--served-on", "2026-09-24")
+    assert "has no decision yet" in err
+    assert (
+        _run(
+            capsys,
+            "case",
+            "notice",
+            short,
+            "--reference",
+            "告-c",
+            "--on",
+            "2026-09-18",
+            "--statement-until",
+            "2026-09-23",
+            "--route",
+            "书面",
+            "--served-on",
+            "2026-09-18",
+        )[0]
+        == 0
+    )
+    assert (
+        _run(
+            capsys,
+            "case",
+            "decision",
+            short,
+            *decider,
+            "--reference",
+            "决-c",
+            "--on",
+            "2026-09-24",
+            "--statement-summary",
+            "未陈述。",
+            "--review-route",
+            "书面",
+        )[0]
+        == 0
+    )
+    code, out, _ = _run(capsys, "bans", "certificates", "--csv", str(tmp_path / "c.csv"))
+    assert code == 0
+    assert "(number?) pending" in out
+    void_id = out.split()[0]
+    rows = list(csv.reader(io.StringIO((tmp_path / "c.csv").read_text("utf-8-sig"), newline="")))
+    assert rows[1][:4] == ["张行", CANDIDATE_ID, "电工", "四级"]
+    with store.session() as s:
+        from examsite.adjudication.bans import certificate_voids
+
+        full_id = next(v.id for v in certificate_voids(s) if v.id.startswith(void_id))
+    code, out, _ = _run(
+        capsys, "bans", "certificates", "--done", full_id, "--number", "Z-1", "--on", "2026-09-30"
+    )
+    assert "certificate Z-1 of 张行 recorded as voided" in out
+    code, out, _ = _run(capsys, "bans", "certificates", "--status", "all")
+    assert "Z-1 done" in out
+    code, out, _ = _run(capsys, "case", "list", "--csv", str(tmp_path / "cases.csv"))
+    assert (tmp_path / "cases.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    code, _, err = _run(capsys, "case", "review", short, "--extend", "--reason", "x")
+    assert "has no open review" in err

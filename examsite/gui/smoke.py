@@ -74,6 +74,35 @@ def _check_modules(problems: list[str]) -> int:
     return count
 
 
+# The platform plugins a desktop needs, by system: the file in plugins/platforms.
+PLATFORM_PLUGINS = {
+    "linux": {"xcb": "libqxcb.so", "wayland": "libqwayland.so"},
+    "win32": {"windows": "qwindows.dll"},
+    "darwin": {"cocoa": "libqcocoa.dylib"},
+}
+
+
+def _check_platform_plugins(problems: list[str]) -> int:
+    """The desktop's platform plugins load with all their libraries (the offscreen run never uses them).
+
+    A plugin that is there but cannot load is Qt's "could not load the Qt platform plugin" at the
+    user's first start: on Linux usually a missing system package (libxcb-cursor0 and friends).
+    """
+    from examsite.gui.qt import QLibraryInfo, QPluginLoader
+
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
+    wanted = PLATFORM_PLUGINS.get(sys.platform, {})
+    for name, filename in wanted.items():
+        path = folder / filename
+        if not path.is_file():
+            problems.append(f"the {name} platform plugin is missing ({path})")
+            continue
+        loader = QPluginLoader(str(path))
+        if not loader.load():
+            problems.append(f"the {name} platform plugin does not load: {loader.errorString()}")
+    return len(wanted)
+
+
 def _h264_clip(folder: Path) -> Path:
     """A one-second H.264 MPEG-TS clip (the recording format), encoded with PyAV."""
     import av
@@ -180,6 +209,7 @@ def run_smoke_test(ctx: CliContext, timeout_s: float = 30.0) -> str:
         problems.append(f"the bundled CJK font is missing from {PACKAGED}")
     font = f"{family} ({'packaged' if packaged else 'system'})"
     backend = _check_multimedia(problems, timeout_s)
+    platforms = _check_platform_plugins(problems)
     versions = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
     if not (MIGRATIONS / "env.py").is_file() or not versions:
         problems.append(f"migrations are missing from {MIGRATIONS}")
@@ -206,5 +236,6 @@ def run_smoke_test(ctx: CliContext, timeout_s: float = 30.0) -> str:
     process = f" ({since_start:.2f}s after the process started)" if since_start is not None else ""
     return (
         f"smoke-test ok: window {opened:.2f}s{process}, lang zh_CN, font {font}, multimedia {backend}, "
-        f"migrations {len(versions)}, modules {modules}, postgres {postgres}, platform {app.platformName()}"
+        f"migrations {len(versions)}, modules {modules}, postgres {postgres}, "
+        f"platform {app.platformName()} (+{platforms} loadable)"
     )

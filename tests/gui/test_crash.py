@@ -41,14 +41,12 @@ def _raise(message: str) -> None:
 def test_qt_messages_reach_the_log_and_the_previous_handler_still_sees_them(
     handling, caplog: pytest.LogCaptureFixture, qtlog
 ) -> None:  # type: ignore[no-untyped-def]
-    from examsite.gui.qt import QLoggingCategory, qInfo, qWarning
+    from examsite.gui.qt import QLoggingCategory, qCWarning, qInfo, qWarning
 
     with caplog.at_level(logging.DEBUG):
         qWarning("warning routed into the log")
         qInfo("info routed into the log")
         category = QLoggingCategory("qt.examsite.test")
-        from PySide6.QtCore import qCWarning
-
         qCWarning(category, "categorised, routed into the log")
     by_message = {r.getMessage(): r for r in caplog.records}
     assert by_message["warning routed into the log"].name == "qt"

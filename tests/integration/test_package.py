@@ -123,7 +123,7 @@ def test_the_window_opens_offscreen_with_every_part(bundle: Path, tmp_path: Path
     assert "font WenQuanYi Micro Hei (packaged)" in line
     assert "multimedia ffmpeg (h264 decoded)" in line
     assert f"migrations {len(MIGRATIONS)}," in line
-    assert "platform offscreen" in line
+    assert "platform offscreen (+2 loadable)" in line
     print(f"\n{line}; whole smoke test {wall:.2f} s")
     # Qt's messages went into the log of the data folder, nothing was reported as a crash.
     log_text = (tmp_path / "data" / "logs" / "examsite.log").read_text(encoding="utf-8")
@@ -144,12 +144,14 @@ def test_the_smoke_test_names_each_missing_plugin_and_resource(bundle: Path, tmp
     shutil.rmtree(internal / "PySide6/Qt/plugins/multimedia")
     shutil.rmtree(internal / "examsite/gui/fonts")
     (internal / "PySide6/Qt/plugins/imageformats/libqsvg.so").unlink()
+    (internal / "PySide6/Qt/plugins/platforms/libqxcb.so").unlink()
     result = _run(broken, "gui", "--smoke-test", data=tmp_path / "data")
     assert result.returncode == 2
     assert "examsite: error[smoke_test_failed]" in result.stderr
     assert "QtMultimedia has no backend" in result.stderr
     assert "the bundled CJK font is missing" in result.stderr
     assert "the SVG image plugin is missing" in result.stderr
+    assert "the xcb platform plugin is missing" in result.stderr
     # Removing from the copy left the real bundle whole.
     assert (bundle / "_internal/PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so").is_file()
 

@@ -1,9 +1,10 @@
 """Open, unpack and verify a case bundle, layer by layer, into a quarantine folder.
 
-The age decryptor streams plaintext into a :class:`~examsite.bundle.tarprofile.TarReader`, which
-checks the tar profile as it goes. The first three members (manifest, SHA256SUMS, roster) are held in
-memory; once the roster is trusted and the manifest's signature verifies, every later member is
-checked against the manifest (order, size) before its data is read, and its SHA-256 when it ends.
+The age decryptor (:mod:`examsite.bundle.age`) streams plaintext in blocks of about 1 MiB into a
+:class:`~examsite.bundle.tarprofile.TarReader`, which checks the tar profile as it goes. The first
+three members (manifest, SHA256SUMS, roster) are held in memory; once the roster is trusted and the
+manifest's signature verifies, every later member is checked against the manifest (order, size)
+before its data is read, and its SHA-256 when it ends.
 Evidence streams to the quarantine folder; nothing is written anywhere else. Then the audit section,
 every record's signatures (through a pluggable :data:`RecordVerifier`) and replay are checked.
 
@@ -22,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
-from examsite.bundle import auditlog
+from examsite.bundle import age, auditlog
 from examsite.bundle.auditlog import AuditPoint, AuditSummary
 from examsite.bundle.errors import BundleError
 from examsite.bundle.format import (
@@ -43,7 +43,7 @@ from examsite.bundle.format import (
     RecordRef,
     RosterRef,
 )
-from examsite.bundle.recipients import identity_recipient, recipient_fingerprint
+from examsite.bundle.recipients import age_identity, identity_recipient, recipient_fingerprint
 from examsite.bundle.tarprofile import MemberSink, TarReader
 from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
@@ -219,17 +219,11 @@ class _Unpacker:
         self.manifest: Manifest | None = None
         self.site_key: Ed25519PublicKey | None = None
         self._index = 0  # members seen so far
-        self.error: BaseException | None = None
         self.current: _MemberCheck | None = None  # the member whose data is streaming
 
-    # pyrage calls write() with plaintext as it is authenticated
-    def write(self, data: bytes) -> int:
-        try:
-            self.tar.feed(data)
-        except BaseException as exc:
-            self.error = exc
-            raise
-        return len(data)
+    def write(self, data: bytes | memoryview) -> None:
+        """Take the next plaintext, each block authenticated by age before it arrives."""
+        self.tar.feed(data)
 
     def _on_member(self, name: str, size: int) -> MemberSink:
         index = self._index
@@ -340,39 +334,42 @@ def _verify_manifest_signature(envelope: bytes, key_id: str, key: Ed25519PublicK
 
 
 class _HashingInput:
-    """The bundle file as pyrage reads it, hashed on the way (the bundle's SHA-256 for replay)."""
+    """The bundle file as the decryptor reads it, hashed on the way (the bundle's SHA-256 for replay)."""
 
-    def __init__(self, fh: BinaryIO, total: int, progress: Progress | None) -> None:
+    def __init__(self, fh: age.Readable, total: int, progress: Progress | None) -> None:
         self._fh = fh
         self.digest = hashlib.sha256()
         self.size = 0
         self._total = total
         self._progress = progress
 
-    def read(self, size: int) -> bytes:
-        """The next bytes of the file, hashed and counted (pyrage only ever calls ``read``)."""
-        data = self._fh.read(size)
-        self.digest.update(data)
-        self.size += len(data)
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Fill ``buffer`` with the next bytes of the file (about 1 MiB), hashed and counted."""
+        try:
+            count = self._fh.readinto(buffer) or 0
+        except OSError as exc:  # a USB stick pulled out while reading
+            raise BundleError(
+                "truncated", f"the bundle could not be read to its end: {exc.strerror}"
+            ) from None
+        self.digest.update(memoryview(buffer)[:count])
+        self.size += count
         if self._progress is not None:
             self._progress(self.size, self._total)
-        return data
+        return count
 
 
-def age_error(exc: Exception) -> BundleError:
-    """Name a pyrage failure: header, wrong key, payload, or a file that ends early."""
-    text = str(exc)
-    if isinstance(exc, pyrage.DecryptError):
-        if "No matching keys" in text:
-            return BundleError(
-                "wrong_recipient", "none of the bundle's recipient stanzas opens with this identity"
-            )
-        if "Incomplete header" in text or "fill whole buffer" in text:
-            return BundleError("truncated", "the file ends inside the age header")
-        return BundleError("age_header", f"the age header is invalid ({text.splitlines()[0]})")
-    if "truncated" in text:
-        return BundleError("truncated", "the encrypted payload ends early")
-    return BundleError("age_payload", "a block of the encrypted payload fails authentication")
+def age_error(exc: age.AgeError) -> BundleError:
+    """Name an age failure: header, wrong key, payload, or a file that ends inside the header."""
+    if isinstance(exc, age.NoMatch):
+        return BundleError(
+            "wrong_recipient", "none of the bundle's recipient stanzas opens with this identity"
+        )
+    if isinstance(exc, age.TruncatedHeader):
+        return BundleError("truncated", str(exc))
+    if isinstance(exc, age.HeaderError):
+        return BundleError("age_header", f"the age header is invalid: {exc}")
+    # age cannot tell a changed chunk from a cut one: a cut also fails the last chunk's tag
+    return BundleError("age_payload", f"the encrypted payload fails authentication: {exc}")
 
 
 @dataclass(frozen=True)
@@ -402,17 +399,18 @@ def unpack(
     path = Path(path)
     try:
         total = path.stat().st_size
-        fh = open(path, "rb", buffering=CHUNK)  # noqa: SIM115 - closed below
+        # unbuffered: the decryptor reads about 1 MiB at a time straight into its own buffer
+        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
     except OSError as exc:
         raise BundleError("truncated", f"bundle {path} cannot be read: {exc.strerror}") from None
     unpacker = _Unpacker(folder, site_key)
     source = _HashingInput(fh, total, progress)
     try:
-        pyrage.decrypt_io(source, unpacker, list(identities))
+        decryptor = age.Decryptor(source, [age_identity(identity) for identity in identities])
+        for block in decryptor.blocks():
+            unpacker.write(block)
         unpacker.finish()
-    except (pyrage.DecryptError, OSError) as exc:
-        if unpacker.error is not None:  # pragma: no cover - a disk error while writing quarantine
-            raise unpacker.error from None
+    except age.AgeError as exc:
         raise age_error(exc) from None
     finally:
         fh.close()

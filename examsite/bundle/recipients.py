@@ -17,6 +17,7 @@ from pathlib import Path
 import pyrage
 from pyrage import x25519
 
+from examsite.bundle import age
 from examsite.bundle.errors import BundleError
 from examsite.clock import iso_utc, utc_now
 from examsite.fsutil import atomic_write_bytes
@@ -108,6 +109,16 @@ def parse_identities(lines: Iterable[str]) -> list[x25519.Identity]:
                 "bad_identity", f"line {number} of the identity file is not an X25519 identity"
             ) from None
     return out
+
+
+def age_recipient(recipient: x25519.Recipient) -> age.X25519Recipient:
+    """The same recipient for :mod:`examsite.bundle.age` (keys are parsed and made by pyrage)."""
+    return age.X25519Recipient.from_str(str(recipient))
+
+
+def age_identity(identity: x25519.Identity) -> age.X25519Identity:
+    """The same identity for :mod:`examsite.bundle.age`."""
+    return age.X25519Identity.from_str(str(identity))
 
 
 def fingerprints(recipients: Sequence[str]) -> tuple[str, ...]:

@@ -3,9 +3,9 @@
 The manifest must list every later member with its hash before any of them is written. For evidence
 those are the SHA-256 and size recorded when it was stored and signed (the record names them), so no
 hashing pass is needed up front: the files' sizes are checked first, then the tar streams through
-``pyrage.encrypt_io`` into ``<out>.part`` in 1 MiB pieces (constant memory whatever the size) and
-every evidence file is re-hashed on the way; a file that differs from its recorded hash or size
-aborts the export (``evidence_changed``) and the partial file is removed.
+:class:`examsite.bundle.age.Encryptor` into ``<out>.part`` in 1 MiB pieces (constant memory
+whatever the size) and every evidence file is re-hashed on the way; a file that differs from its
+recorded hash or size aborts the export (``evidence_changed``) and the partial file is removed.
 
 Before the ``.part`` file is renamed it is fsynced and read back in full through the same checks a
 recipient runs (age, tar profile, manifest signature, every size and hash). To make that possible
@@ -24,11 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
-from examsite.bundle import reader
+from examsite.bundle import age, reader
 from examsite.bundle.auditlog import AuditSection
 from examsite.bundle.errors import BundleError
 from examsite.bundle.format import (
@@ -48,8 +47,8 @@ from examsite.bundle.format import (
     expected_paths,
     sums_text,
 )
-from examsite.bundle.recipients import fingerprints, generate_identity, parse_recipient
-from examsite.bundle.tarprofile import ChunkReader, stream
+from examsite.bundle.recipients import age_recipient, fingerprints, generate_identity, parse_recipient
+from examsite.bundle.tarprofile import stream
 from examsite.canonical import sha256_hex
 from examsite.clock import utc_now
 from examsite.errors import ExamsiteError
@@ -342,15 +341,15 @@ def write_bundle(
     with atomic_writer(out, mode=0o600) as fh:
         # tar -> age -> file, hashing what is written and re-hashing the evidence read
         sink = _CountingWriter(fh)
-        chunks = stream(sources, int(created_at.timestamp()))
-        source = ChunkReader(chunks)
         try:
-            pyrage.encrypt_io(source, sink, [*recipients, checker.to_public()])
+            encryptor = age.Encryptor(sink, [age_recipient(r) for r in [*recipients, checker.to_public()]])
+            # a changed evidence file or a cancel raises from the stream itself and ends the export
+            for piece in stream(sources, int(created_at.timestamp())):
+                encryptor.write(piece)
+            encryptor.close()
             fh.flush()
             os.fsync(fh.fileno())
-        except (pyrage.EncryptError, OSError) as exc:
-            if source.error is not None:  # ours (a changed file, a cancel), wrapped by pyrage
-                raise source.error from None
+        except OSError as exc:
             raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
         # read the .part back through the recipient's checks
         part = out.with_name(out.name + ".part")
@@ -360,18 +359,18 @@ def write_bundle(
 
 
 class _CountingWriter:
-    """What pyrage writes the bundle into: counted and written straight to the file.
+    """What the encryptor writes the bundle into: counted and written straight to the file.
 
-    Writes bypass the file object's buffer (pyrage hands over small pieces, the kernel merges them),
-    so that when the disk is full the error comes from here, once, and closing the file has nothing
-    left to flush.
+    Writes bypass the file object's buffer (the encryptor hands over about 1 MiB at a time), so that
+    when the disk is full the error comes from here, once, and closing the file has nothing left to
+    flush.
     """
 
     def __init__(self, fh: BinaryIO) -> None:
         self._raw = fh.raw  # type: ignore[attr-defined]
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         self.size += len(data)
         view = memoryview(data)
         while view:

@@ -38,6 +38,7 @@ __all__ = [
     "close_logging",
     "collect_native_crashes",
     "crash_folder",
+    "current_log_file",
     "disable_native_crash_log",
     "enable_native_crash_log",
     "install_excepthooks",

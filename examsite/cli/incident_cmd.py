@@ -22,7 +22,7 @@ from examsite.cli.staff_cmd import add_fd_option, read_passphrase
 from examsite.clock import SHANGHAI, iso_utc, to_local
 from examsite.errors import InvalidInput, NotFound
 from examsite.identity.staff import KdfChoice, unlock_staff_key
-from examsite.incidents.marks import mark_moment
+from examsite.incidents.marks import find_incident, mark_moment
 from examsite.incidents.queries import list_incidents
 from examsite.incidents.verification import VerificationReport
 from examsite.incidents.workflow import (
@@ -92,6 +92,26 @@ def register(sub: Any) -> None:
     mk.add_argument("--room")
     mk.add_argument("--by", default="cli", help="who marked it")
     mk.set_defaults(func=run_mark)
+    cl = isub.add_parser("clip", help="cut the video around an incident from the recordings and link it")
+    cl.add_argument("incident")
+    cl.add_argument(
+        "--camera", action="append", default=[], help="camera name or ROOM/NAME (default: the room's)"
+    )
+    cl.add_argument("--before", type=float, default=60.0, help="seconds before the moment (default 60)")
+    cl.add_argument("--after", type=float, default=120.0, help="seconds after the moment (default 120)")
+    cl.add_argument("--at", type=_time, help="another moment than the marked one (Beijing time)")
+    cl.add_argument("--frame-accurate", action="store_true", help="start exactly at the requested time")
+    cl.add_argument(
+        "--wait", type=float, default=180.0, help="seconds to wait for the post-roll to be recorded"
+    )
+    cl.set_defaults(func=run_clip)
+    at = isub.add_parser("attach", help="store a photo, document or seized item's record as evidence")
+    at.add_argument("incident")
+    at.add_argument("file", type=Path)
+    at.add_argument("--kind", choices=["photo", "document", "seized_item"], default="photo")
+    at.add_argument("--receipt", default="", help="receipt number (seized items)")
+    at.add_argument("--description", default="")
+    at.set_defaults(func=run_attach)
     cr = isub.add_parser("create", help="write version 1 of an incident record (a draft)")
     cr.add_argument("--incident", help="a moment marked earlier (default: mark one now)")
     cr.add_argument("--by", default="cli", help="who records it (staff number)")
@@ -383,3 +403,57 @@ def run_verify(args: argparse.Namespace, ctx: CliContext) -> int:
         return 0
     print(f"NOT verified: {len(report.errors)} problem(s) in incident {view.id} version {view.version}")
     return 1
+
+
+def run_clip(args: argparse.Namespace, ctx: CliContext) -> int:
+    from datetime import timedelta
+
+    from examsite.clock import parse_iso_utc
+    from examsite.incidents.evidence import ClipRequest, cut_and_attach_clip, wait_for_post_roll
+    from examsite.sites.cameras import find_camera
+
+    with ctx.store.session() as session:
+        incident = find_incident(session, args.incident)
+        at = parse_iso_utc(args.at) if args.at else incident.marked_at
+        if args.camera:
+            cameras = [find_camera(session, name) for name in args.camera]
+        else:
+            cameras = list(
+                session.execute(select(Camera).where(Camera.room_id == incident.room_id)).scalars()
+            )
+        if not cameras:
+            raise NotFound("the incident has no room with cameras", hint="name cameras with --camera")
+        targets = [(c.id, f"{c.room.name}/{c.name}") for c in cameras]
+        incident_id = incident.id
+    before, after = timedelta(seconds=args.before), timedelta(seconds=args.after)
+    for camera_id, label in targets:
+        if not wait_for_post_roll(ctx.store, camera_id, at + after, timeout=args.wait):
+            until = f"{to_local(at + after):%H:%M:%S}"
+            print(f"{label}: the recording does not reach {until} yet; cutting what exists")
+        request = ClipRequest(incident_id, camera_id, at, before, after, args.frame_accurate)
+        item = cut_and_attach_clip(ctx.store, request, ctx.paths.recordings, ctx.paths.evidence, actor="cli")
+        span = ""
+        if item.span_start is not None and item.span_end is not None:
+            span = f" {to_local(item.span_start):%H:%M:%S} - {to_local(item.span_end):%H:%M:%S}"
+        print(f"{label}: clip {item.sha256} {item.size} bytes{span}")
+    return 0
+
+
+def run_attach(args: argparse.Namespace, ctx: CliContext) -> int:
+    from examsite.incidents.evidence import attach_file
+    from examsite.incidents.record import EvidenceKind
+
+    with ctx.store.session() as session:
+        incident = find_incident(session, args.incident)
+        item = attach_file(
+            session,
+            incident,
+            args.file,
+            ctx.paths.evidence,
+            kind=EvidenceKind(args.kind),
+            actor="cli",
+            description=args.description,
+            receipt_number=args.receipt,
+        )
+        print(f"{item.kind} {item.sha256} {item.size} bytes")
+    return 0

@@ -119,6 +119,11 @@ def load_form_context(session: Session, incident_id: str) -> FormContext:
     return ctx
 
 
+def _evidence_json(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    """The incident's linked evidence as the record lists it (hash, size, type, camera, span)."""
+    return [ref.to_json() for ref in evidence_refs(session, find_incident(session, incident_id))]
+
+
 def _evidence_label(ref: Any) -> str:
     where = f" · {ref.camera}" if ref.camera else ""
     span = ""
@@ -398,7 +403,8 @@ class IncidentFormDialog(QDialog):
             from examsite.incidents.workflow import create_draft
 
             def save(session: Session) -> str:
-                return create_draft(session, fields, actor=ACTOR_GUI, incident_id=ctx.incident_id).incident_id
+                record = {**fields, "evidence": _evidence_json(session, ctx.incident_id)}
+                return create_draft(session, record, actor=ACTOR_GUI, incident_id=ctx.incident_id).incident_id
 
         else:
             reason, ok = QInputDialog.getText(
@@ -410,6 +416,7 @@ class IncidentFormDialog(QDialog):
 
             def save(session: Session) -> str:
                 changes = {k: v for k, v in fields.items() if k not in ("room", "session")}
+                changes["evidence"] = _evidence_json(session, ctx.incident_id)
                 return amend_incident(
                     session, ctx.incident_id, reason=reason, changes=changes, actor=ACTOR_GUI
                 ).incident_id

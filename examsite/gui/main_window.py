@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
 
     def create_demo(self) -> None:
         """Set up the demo site as a long job (key derivation takes a moment)."""
-        from examsite.sites.demo import create_demo
+        from examsite.demo import create_demo
 
         store, paths = self.store, self.ctx.paths
         self.statusBar().showMessage(self.tr("Setting up the demo site…"))

@@ -60,6 +60,7 @@ class StaffRole(StrEnum):
     INTERNAL_SUPERVISOR = "internal_supervisor"  # 内部质量督导人员
     EXTERNAL_SUPERVISOR = "external_supervisor"  # 外部质量督导人员
     ROOM_HEAD = "room_head"  # 考场负责人
+    SITE_DEVICE = "site_device"  # 考点设备密钥: signs case-bundle manifests, never a person
 
 
 class ExamSubject(StrEnum):

@@ -8,11 +8,13 @@ signatures and the confirmation can all be tried. Everything it creates is label
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from examsite.bundle.recipients import generate_identity, identity_recipient, write_identity
 from examsite.clock import utc_now
 from examsite.config import Paths
 from examsite.errors import InvalidInput
@@ -22,7 +24,7 @@ from examsite.sites.idnumber import check_character
 from examsite.sites.sessions import SessionSpec, assign_staff, create_session, find_session
 from examsite.sites.setup import SiteSpec, init_site
 from examsite.store.engine import Store
-from examsite.store.models import CameraKind, ExamSubject, Site, StaffMember, StaffRole
+from examsite.store.models import CameraKind, ExamSubject, Setting, Site, StaffMember, StaffRole
 
 ACTOR = "demo"
 ROOM = "演示考场"
@@ -43,6 +45,10 @@ DEMO_STAFF = (
     DemoStaff("D002", "演示监考乙", "invigilator", "demo-invigilator-2"),
     DemoStaff("D003", "演示考场负责人", "room_head", "demo-room-head-3"),
 )
+# The site device key signs bundle manifests; the institution's roster lists it under the site code.
+SITE_DEVICE = DemoStaff("DEMO-S1", "演示考点设备密钥", "site_device", "demo-site-device-key")
+RECIPIENT_FILE = "demo-institution.agekey"
+RECIPIENT_SETTING = "bundle.recipients"
 DEMO_CANDIDATES = (("演示考生一", "1"), ("演示考生二", "2"), ("演示考生三", "3"), ("演示考生四", "4"))
 
 
@@ -52,7 +58,11 @@ def _demo_id(index: int) -> str:
 
 
 def create_demo(store: Store, paths: Paths, *, kdf: object | None = None) -> list[DemoStaff]:
-    """Create the demo site in an empty store; returns the demo staff with their passphrases."""
+    """Create the demo site in an empty store; returns the demo staff with their passphrases.
+
+    Also enrols the site device key (passphrase ``SITE_DEVICE.passphrase``) and writes a recipient
+    identity standing in for the institution to ``keys/demo-institution.agekey``.
+    """
     from examsite.identity.staff import KdfChoice, enrol_staff, init_issuer
 
     with store.session() as session:
@@ -82,7 +92,7 @@ def create_demo(store: Store, paths: Paths, *, kdf: object | None = None) -> lis
         import_roster(session, exam, preview, actor=ACTOR)
     choice = kdf if isinstance(kdf, KdfChoice) else KdfChoice.from_env()
     init_issuer(store, paths, code="DEMO", name="演示评价机构", passphrase=ISSUER_PASSPHRASE, kdf=choice)
-    for person in DEMO_STAFF:
+    for person in (*DEMO_STAFF, SITE_DEVICE):
         enrol_staff(
             store,
             paths,
@@ -100,4 +110,8 @@ def create_demo(store: Store, paths: Paths, *, kdf: object | None = None) -> lis
                 select(StaffMember).where(StaffMember.staff_no == person.staff_no)
             ).scalar_one()
             assign_staff(session, exam, member, StaffRole(person.role), actor=ACTOR)
+        # a recipient key standing in for the institution, so a demo bundle can be exported and opened
+        identity = generate_identity()
+        write_identity(paths.keys / RECIPIENT_FILE, identity)
+        session.merge(Setting(key=RECIPIENT_SETTING, value=json.dumps([identity_recipient(identity)])))
     return list(DEMO_STAFF)

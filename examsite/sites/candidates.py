@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from examsite import audit
 from examsite.canonical import canonical_bytes
+from examsite.clock import to_local
 from examsite.errors import InvalidInput
 from examsite.sites.idnumber import validate_id_number
 from examsite.store.models import Candidate, ExamSession, Room
@@ -45,7 +46,8 @@ class BanNotice:
     until: date
 
 
-BanLookup = Callable[[Session, list[str]], Mapping[str, BanNotice]]
+#: (session, ID numbers, the day of the sitting) -> the active bans on that day, by ID number
+BanLookup = Callable[[Session, list[str], date], Mapping[str, BanNotice]]
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,9 @@ def preview_roster(
         if seat:
             seen_seats.setdefault(seat_key, f"row {line}")
     if ban_lookup is not None and preview.rows:
-        bans = ban_lookup(session, [row.id_number for row in preview.rows])
+        # a ban matters if it is in force on the day of the sitting, not on the day of the import
+        sitting_day = to_local(exam.starts_at).date()
+        bans = ban_lookup(session, [row.id_number for row in preview.rows], sitting_day)
         kept = []
         for row in preview.rows:
             ban = bans.get(row.id_number)

@@ -1,1190 +1,1506 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
-<context>
+  <context>
+    <name>BundleExportDialog</name>
+    <message>
+      <source>Export case bundle</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Confirmed incident records, their signatures and evidence are written into one encrypted file that only the recipients below can open. Hand it over with the printed hand-over slip.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Confirmed incidents</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Recipients (age public keys, one per line)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Bundle file</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Exported by</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Site device key passphrase</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Bundle written</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Save hand-over slip (PDF)…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Open folder</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Export</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>USB stick: %1</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>confirmed</source>
+      <translation type="unfinished">已确认</translation>
+    </message>
+    <message>
+      <source>exported</source>
+      <translation type="unfinished">已导出</translation>
+    </message>
+    <message>
+      <source>Checked records go into the bundle. Exported ones may be exported again.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>No confirmed incident yet: a record needs two co-signatures and the room head's confirmation.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>not an age public key (it starts with age1)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Fingerprints appear here; compare them with the recipient.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Save the case bundle as</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Case bundles (*.age)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The folder %1 does not exist: is the USB stick plugged in?</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>%1 exists already; a bundle is never overwritten. Choose another name.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Unlocking the site device key…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Encrypting, writing and reading back…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Exporting</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Preparing the export…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Bundle id: %1</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>File: %1</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Size: %1</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>%1 record(s), %2 evidence file(s)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The export was cancelled; nothing was written.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Unexpected error: %1</source>
+      <translation>意外错误：%1</translation>
+    </message>
+    <message>
+      <source>Save the hand-over slip as</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>PDF files (*.pdf)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Slip saved: %1</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
+    <name>BundleImportDialog</name>
+    <message>
+      <source>Verify or import a case bundle</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Verify checks every layer of a bundle (encryption, contents, the site's signature, every record's signatures, the audit log) and imports nothing. Import does the same checks, then records the bundle and opens its cases; nothing is imported if any check fails.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Bundle file</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Recipient identity file</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Received by</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Verify</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Import</source>
+      <translation type="unfinished">导入</translation>
+    </message>
+    <message>
+      <source>Case bundles (*.age);;All files (*)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Identity files (*.key *.txt);;All files (*)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Choose a file</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Importing…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Verifying…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Decrypting and checking…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Importing</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Verifying</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Opening the bundle…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Encryption (age): header and payload authenticated with your identity.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Contents (tar): %1 members, regular files in the fixed order, safe names.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Manifest: signed by site key %1, trusted through roster %2 version %3.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Files: sizes and SHA-256 of all %1 files match the signed manifest.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Records: %1, every co-signature and confirmation verified (art. 15).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Audit log: %1 new entries, consistent with %2 earlier checkpoint(s).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>✓ Replay: this bundle was not imported before.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>none</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Imported: every layer verified; cases opened or extended: %1.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Kept in %1</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Bundle OK: every layer verified. Nothing was imported.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Unexpected error: %1</source>
+      <translation>意外错误：%1</translation>
+    </message>
+    <message>
+      <source>encryption (age)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>contents (tar)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>manifest and signature</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>file sizes and hashes</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>records and their signatures</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>audit log</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>replay</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>preparation</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Refused at %1: %2. Nothing was imported.</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
     <name>CaseTableModel</name>
     <message>
-        <source>Occurred</source>
-        <translation type="unfinished"></translation>
+      <source>Occurred</source>
+      <translation>发生时间</translation>
     </message>
     <message>
-        <source>Subject</source>
-        <translation type="unfinished">对象</translation>
+      <source>Subject</source>
+      <translation>对象</translation>
     </message>
     <message>
-        <source>Name</source>
-        <translation type="unfinished"></translation>
+      <source>Name</source>
+      <translation>姓名</translation>
     </message>
     <message>
-        <source>Article</source>
-        <translation type="unfinished">条款</translation>
+      <source>Article</source>
+      <translation>条款</translation>
     </message>
     <message>
-        <source>State</source>
-        <translation type="unfinished">状态</translation>
+      <source>State</source>
+      <translation>状态</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>CasesPage</name>
     <message>
-        <source>Cases</source>
-        <translation type="unfinished"></translation>
+      <source>Cases</source>
+      <translation>违纪违规案件</translation>
     </message>
     <message>
-        <source>All states</source>
-        <translation type="unfinished">全部状态</translation>
+      <source>All states</source>
+      <translation>全部状态</translation>
     </message>
     <message>
-        <source>name or ID number</source>
-        <translation type="unfinished"></translation>
+      <source>name or ID number</source>
+      <translation>姓名或身份证件号码</translation>
     </message>
     <message>
-        <source>Determine…</source>
-        <translation type="unfinished"></translation>
+      <source>Determine…</source>
+      <translation>认定…</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>ClipPlayerDialog</name>
     <message>
-        <source>Evidence playback</source>
-        <translation>证据回放</translation>
+      <source>Evidence playback</source>
+      <translation>证据回放</translation>
     </message>
     <message>
-        <source>Play</source>
-        <translation>播放</translation>
+      <source>Play</source>
+      <translation>播放</translation>
     </message>
     <message>
-        <source>File</source>
-        <translation>文件</translation>
+      <source>File</source>
+      <translation>文件</translation>
     </message>
     <message>
-        <source>SHA-256</source>
-        <translation>SHA-256</translation>
+      <source>SHA-256</source>
+      <translation>SHA-256</translation>
     </message>
     <message>
-        <source>Size</source>
-        <translation>大小</translation>
+      <source>Size</source>
+      <translation>大小</translation>
     </message>
     <message>
-        <source>Wall-clock span</source>
-        <translation>时间范围</translation>
+      <source>Wall-clock span</source>
+      <translation>时间范围</translation>
     </message>
     <message>
-        <source>Location</source>
-        <translation>位置</translation>
+      <source>Location</source>
+      <translation>位置</translation>
     </message>
     <message>
-        <source>Record an incident seen at this moment…</source>
-        <translation>记录在此时刻发现的违纪事件…</translation>
+      <source>Record an incident seen at this moment…</source>
+      <translation>记录在此时刻发现的违纪事件…</translation>
     </message>
     <message>
-        <source>Loading…</source>
-        <extracomment>What a timeline click plays: a little before the moment, more after it. &quot;Record an incident seen at this moment&quot; (art. 15 ¶2): camera id, aware UTC datetime. The file&apos;s check finished: &quot;verified&quot;, &quot;mismatch&quot;, &quot;missing&quot; or &quot;segments_mismatch&quot;. (A string, not a bool: PySide6 6.12 loses a reference to True/False on every Python emit of a bool, which aborts the interpreter after a few hundred emits.) Holes inside the playing clip, as (start ms, end ms) of media time: QtMultimedia stalls on a jump in timestamps, so playback is moved over them (the recording has nothing there). Set when the dialog is closing: results that arrive later are dropped.</extracomment>
-        <translation>正在加载…</translation>
+      <source>Loading…</source>
+      <extracomment>What a timeline click plays: a little before the moment, more after it. "Record an incident seen at this moment" (art. 15 ¶2): camera id, aware UTC datetime. The file's check finished: "verified", "mismatch", "missing" or "segments_mismatch". (A string, not a bool: PySide6 6.12 loses a reference to True/False on every Python emit of a bool, which aborts the interpreter after a few hundred emits.) Holes inside the playing clip, as (start ms, end ms) of media time: QtMultimedia stalls on a jump in timestamps, so playback is moved over them (the recording has nothing there). Set when the dialog is closing: results that arrive later are dropped.</extracomment>
+      <translation>正在加载…</translation>
     </message>
     <message>
-        <source>Checking the file&apos;s SHA-256…</source>
-        <translation>正在校验文件的 SHA-256…</translation>
+      <source>Checking the file's SHA-256…</source>
+      <translation>正在校验文件的 SHA-256…</translation>
     </message>
     <message>
-        <source>Recording playback</source>
-        <translation>录像回放</translation>
+      <source>Recording playback</source>
+      <translation>录像回放</translation>
     </message>
     <message>
-        <source>Preparing the recording around %1…</source>
-        <translation>正在准备 %1 前后的录像…</translation>
+      <source>Preparing the recording around %1…</source>
+      <translation>正在准备 %1 前后的录像…</translation>
     </message>
     <message>
-        <source>Nothing was recorded by %1 around %2.</source>
-        <translation>%1 在 %2 前后没有录像。</translation>
+      <source>Nothing was recorded by %1 around %2.</source>
+      <translation>%1 在 %2 前后没有录像。</translation>
     </message>
     <message>
-        <source>✔ Verified: the file matches its recorded SHA-256.</source>
-        <translation>✔ 已校验：文件与登记的 SHA-256 一致。</translation>
+      <source>✔ Verified: the file matches its recorded SHA-256.</source>
+      <translation>✔ 已校验：文件与登记的 SHA-256 一致。</translation>
     </message>
     <message>
-        <source>✘ The evidence file is MISSING from %1. Report this before going on.</source>
-        <translation>✘ 证据文件在 %1 中缺失。请先报告，再继续操作。</translation>
+      <source>✘ The evidence file is MISSING from %1. Report this before going on.</source>
+      <translation>✘ 证据文件在 %1 中缺失。请先报告，再继续操作。</translation>
     </message>
     <message>
-        <source>✘ WARNING: this file does NOT match its recorded SHA-256. It was changed or replaced after it was stored; do not rely on it and report it. Its hash now: %1 (%2 B).</source>
-        <translation>✘ 警告：此文件与登记的 SHA-256 不一致，存储后已被修改或替换；请勿采信并立即报告。当前哈希：%1（%2 字节）。</translation>
+      <source>✘ WARNING: this file does NOT match its recorded SHA-256. It was changed or replaced after it was stored; do not rely on it and report it. Its hash now: %1 (%2 B).</source>
+      <translation>✘ 警告：此文件与登记的 SHA-256 不一致，存储后已被修改或替换；请勿采信并立即报告。当前哈希：%1（%2 字节）。</translation>
     </message>
     <message>
-        <source>%1 — temporary viewing copy cut from the recording (not evidence)</source>
-        <translation>%1 — 从录像剪出的临时查看副本（不是证据）</translation>
+      <source>%1 — temporary viewing copy cut from the recording (not evidence)</source>
+      <translation>%1 — 从录像剪出的临时查看副本（不是证据）</translation>
     </message>
     <message>
-        <source>✘ WARNING: %1 of %2 recording segment(s) do NOT match their indexed SHA-256: %3</source>
-        <translation>✘ 警告：%2 段录像中有 %1 段与登记的 SHA-256 不一致：%3</translation>
+      <source>✘ WARNING: %1 of %2 recording segment(s) do NOT match their indexed SHA-256: %3</source>
+      <translation>✘ 警告：%2 段录像中有 %1 段与登记的 SHA-256 不一致：%3</translation>
     </message>
     <message>
-        <source>✔ Verified: all %1 recording segment(s) match their indexed SHA-256.</source>
-        <translation>✔ 已校验：全部 %1 段录像与登记的 SHA-256 一致。</translation>
+      <source>✔ Verified: all %1 recording segment(s) match their indexed SHA-256.</source>
+      <translation>✔ 已校验：全部 %1 段录像与登记的 SHA-256 一致。</translation>
     </message>
     <message>
-        <source>Not recorded inside this span: %1</source>
-        <translation>此范围内未录像的时段：%1</translation>
+      <source>Not recorded inside this span: %1</source>
+      <translation>此范围内未录像的时段：%1</translation>
     </message>
     <message>
-        <source>✘ %1</source>
-        <translation>✘ %1</translation>
+      <source>✘ %1</source>
+      <translation>✘ %1</translation>
     </message>
     <message>
-        <source>%1 Beijing time</source>
-        <translation>北京时间 %1</translation>
+      <source>%1 Beijing time</source>
+      <translation>北京时间 %1</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
+      <source>Pause</source>
+      <translation>暂停</translation>
     </message>
     <message>
-        <source>Cannot play: %1</source>
-        <translation>无法播放：%1</translation>
+      <source>Cannot play: %1</source>
+      <translation>无法播放：%1</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>Coverage</name>
     <message>
-        <source>camera unreachable</source>
-        <translation>摄像机无法连接</translation>
+      <source>camera unreachable</source>
+      <translation>摄像机无法连接</translation>
     </message>
     <message>
-        <source>stream stalled</source>
-        <translation>视频流中断</translation>
+      <source>stream stalled</source>
+      <translation>视频流中断</translation>
     </message>
     <message>
-        <source>disk full</source>
-        <translation>磁盘已满</translation>
+      <source>disk full</source>
+      <translation>磁盘已满</translation>
     </message>
     <message>
-        <source>recorder not running</source>
-        <translation>录像进程未运行</translation>
+      <source>recorder not running</source>
+      <translation>录像进程未运行</translation>
     </message>
     <message>
-        <source>not accounted for (no recorder was running)</source>
-        <translation>无记录（录像进程未运行）</translation>
+      <source>not accounted for (no recorder was running)</source>
+      <translation>无记录（录像进程未运行）</translation>
     </message>
     <message>
-        <source>camera offline</source>
-        <translation>摄像机离线</translation>
+      <source>camera offline</source>
+      <translation>摄像机离线</translation>
     </message>
     <message>
-        <source>camera back online</source>
-        <translation>摄像机恢复在线</translation>
+      <source>camera back online</source>
+      <translation>摄像机恢复在线</translation>
     </message>
     <message>
-        <source>disk space low</source>
-        <translation>磁盘空间不足</translation>
+      <source>disk space low</source>
+      <translation>磁盘空间不足</translation>
     </message>
     <message>
-        <source>disk space back to normal</source>
-        <translation>磁盘空间恢复正常</translation>
+      <source>disk space back to normal</source>
+      <translation>磁盘空间恢复正常</translation>
     </message>
     <message>
-        <source>camera clock differs</source>
-        <translation>摄像机时钟偏差</translation>
+      <source>camera clock differs</source>
+      <translation>摄像机时钟偏差</translation>
     </message>
     <message>
-        <source>audio not recorded</source>
-        <translation>音频未录制</translation>
+      <source>audio not recorded</source>
+      <translation>音频未录制</translation>
     </message>
     <message>
-        <source>segment recovered after a crash</source>
-        <translation>崩溃后已恢复录像片段</translation>
+      <source>segment recovered after a crash</source>
+      <translation>崩溃后已恢复录像片段</translation>
     </message>
     <message>
-        <source>segment unreadable after a crash</source>
-        <translation>崩溃后录像片段无法读取</translation>
+      <source>segment unreadable after a crash</source>
+      <translation>崩溃后录像片段无法读取</translation>
     </message>
     <message>
-        <source>recorder error</source>
-        <translation>录像进程出错</translation>
+      <source>recorder error</source>
+      <translation>录像进程出错</translation>
     </message>
     <message>
-        <source>tamper: lens covered</source>
-        <translation>遮挡：镜头被遮挡</translation>
+      <source>tamper: lens covered</source>
+      <translation>遮挡：镜头被遮挡</translation>
     </message>
     <message>
-        <source>tamper: defocused</source>
-        <translation>遮挡：画面失焦</translation>
+      <source>tamper: defocused</source>
+      <translation>遮挡：画面失焦</translation>
     </message>
     <message>
-        <source>tamper: view moved</source>
-        <translation>遮挡：视角被移动</translation>
+      <source>tamper: view moved</source>
+      <translation>遮挡：视角被移动</translation>
     </message>
     <message>
-        <source>%1 – %2 (%3 s, Beijing time)</source>
-        <translation>%1 – %2（%3 秒，北京时间）</translation>
+      <source>%1 – %2 (%3 s, Beijing time)</source>
+      <translation>%1 – %2（%3 秒，北京时间）</translation>
     </message>
     <message>
-        <source>draft</source>
-        <translation>草稿</translation>
+      <source>draft</source>
+      <translation>草稿</translation>
     </message>
     <message>
-        <source>signed</source>
-        <translation>已签字</translation>
+      <source>signed</source>
+      <translation>已签字</translation>
     </message>
     <message>
-        <source>confirmed</source>
-        <translation>已确认</translation>
+      <source>confirmed</source>
+      <translation>已确认</translation>
     </message>
     <message>
-        <source>exported</source>
-        <translation>已导出</translation>
+      <source>exported</source>
+      <translation>已导出</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>DecideDialog</name>
     <message>
-        <source>Determine case %1</source>
-        <translation type="unfinished"></translation>
+      <source>Determine case %1</source>
+      <translation>认定案件 %1</translation>
     </message>
     <message>
-        <source>(none)</source>
-        <translation type="unfinished"></translation>
+      <source>(none)</source>
+      <translation>（无）</translation>
     </message>
     <message>
-        <source>Decider staff id</source>
-        <translation type="unfinished"></translation>
+      <source>Decider staff id</source>
+      <translation>认定人工号</translation>
     </message>
     <message>
-        <source>Decider name</source>
-        <translation type="unfinished"></translation>
+      <source>Decider name</source>
+      <translation>认定人姓名</translation>
     </message>
     <message>
-        <source>Clause</source>
-        <translation type="unfinished"></translation>
+      <source>Clause</source>
+      <translation>条款</translation>
     </message>
     <message>
-        <source>Severity</source>
-        <translation type="unfinished">情节</translation>
+      <source>Severity</source>
+      <translation>情节</translation>
     </message>
     <message>
-        <source>Reason for a change</source>
-        <translation type="unfinished"></translation>
+      <source>Reason for a change</source>
+      <translation>变更理由</translation>
     </message>
     <message>
-        <source>Conditions that hold</source>
-        <translation type="unfinished"></translation>
+      <source>Conditions that hold</source>
+      <translation>成立的条件</translation>
     </message>
     <message>
-        <source>Date</source>
-        <translation type="unfinished"></translation>
+      <source>Date</source>
+      <translation>日期</translation>
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation type="unfinished">意外错误：%1</translation>
+      <source>Unexpected error: %1</source>
+      <translation>意外错误：%1</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>IncidentFormDialog</name>
     <message>
-        <source>Incident record</source>
-        <translation>违纪事件记录</translation>
+      <source>Incident record</source>
+      <translation>违纪事件记录</translation>
     </message>
     <message>
-        <source>Subject</source>
-        <translation>对象</translation>
+      <source>Subject</source>
+      <translation>对象</translation>
     </message>
     <message>
-        <source>Who</source>
-        <translation>对象类别</translation>
+      <source>Who</source>
+      <translation>对象类别</translation>
     </message>
     <message>
-        <source>Find</source>
-        <translation>查找</translation>
+      <source>Find</source>
+      <translation>查找</translation>
     </message>
     <message>
-        <source>seat, admission number or name</source>
-        <translation>座位号、准考证号或姓名</translation>
+      <source>seat, admission number or name</source>
+      <translation>座位号、准考证号或姓名</translation>
     </message>
     <message>
-        <source>Person</source>
-        <translation>人员</translation>
+      <source>Person</source>
+      <translation>人员</translation>
     </message>
     <message>
-        <source>Article and clause</source>
-        <translation>条款</translation>
+      <source>Article and clause</source>
+      <translation>条款</translation>
     </message>
     <message>
-        <source>search the catalogue, e.g. 手机 or 6.1</source>
-        <translation>搜索条款，如“手机”或 6.1</translation>
+      <source>search the catalogue, e.g. 手机 or 6.1</source>
+      <translation>搜索条款，如“手机”或 6.1</translation>
     </message>
     <message>
-        <source>Reminded</source>
-        <translation>已提醒</translation>
+      <source>Reminded</source>
+      <translation>已提醒</translation>
     </message>
     <message>
-        <source>Refused to correct</source>
-        <translation>拒不改正</translation>
+      <source>Refused to correct</source>
+      <translation>拒不改正</translation>
     </message>
     <message>
-        <source>Severity</source>
-        <translation>情节</translation>
+      <source>Severity</source>
+      <translation>情节</translation>
     </message>
     <message>
-        <source>Facts and handling</source>
-        <translation>事实与现场处置</translation>
+      <source>Facts and handling</source>
+      <translation>事实与现场处置</translation>
     </message>
     <message>
-        <source>Occurred at</source>
-        <translation>发生时间</translation>
+      <source>Occurred at</source>
+      <translation>发生时间</translation>
     </message>
     <message>
-        <source>Discovered at</source>
-        <translation>发现时间</translation>
+      <source>Discovered at</source>
+      <translation>发现时间</translation>
     </message>
     <message>
-        <source>Found after the assessment (art. 15 ¶2)</source>
-        <translation>评价结束后发现（第十五条第二款）</translation>
+      <source>Found after the assessment (art. 15 ¶2)</source>
+      <translation>评价结束后发现（第十五条第二款）</translation>
     </message>
     <message>
-        <source>Facts</source>
-        <translation>违纪事实</translation>
+      <source>Facts</source>
+      <translation>违纪事实</translation>
     </message>
     <message>
-        <source>On-site handling</source>
-        <translation>现场处置情况</translation>
+      <source>On-site handling</source>
+      <translation>现场处置情况</translation>
     </message>
     <message>
-        <source>Acknowledgement</source>
-        <translation>当事人确认</translation>
+      <source>Acknowledgement</source>
+      <translation>当事人确认</translation>
     </message>
     <message>
-        <source>Note</source>
-        <translation>备注</translation>
+      <source>Note</source>
+      <translation>备注</translation>
     </message>
     <message>
-        <source>Evidence</source>
-        <translation>证据</translation>
+      <source>Evidence</source>
+      <translation>证据</translation>
     </message>
     <message>
-        <source>Clip: seconds before</source>
-        <translation>截取视频：之前（秒）</translation>
+      <source>Clip: seconds before</source>
+      <translation>截取视频：之前（秒）</translation>
     </message>
     <message>
-        <source>after</source>
-        <translation>之后</translation>
+      <source>after</source>
+      <translation>之后</translation>
     </message>
     <message>
-        <source>Cut clips</source>
-        <translation>截取视频</translation>
+      <source>Cut clips</source>
+      <translation>截取视频</translation>
     </message>
     <message>
-        <source>Add photo or document…</source>
-        <translation>添加照片或文件…</translation>
+      <source>Add photo or document…</source>
+      <translation>添加照片或文件…</translation>
     </message>
     <message>
-        <source>Add seized item…</source>
-        <translation>添加暂扣物品…</translation>
+      <source>Add seized item…</source>
+      <translation>添加暂扣物品…</translation>
     </message>
     <message>
-        <source>Candidate</source>
-        <translation>参评人员</translation>
+      <source>Candidate</source>
+      <translation>参评人员</translation>
     </message>
     <message>
-        <source>Staff member</source>
-        <translation>工作人员</translation>
+      <source>Staff member</source>
+      <translation>工作人员</translation>
     </message>
     <message>
-        <source>The institution</source>
-        <translation>评价机构</translation>
+      <source>The institution</source>
+      <translation>评价机构</translation>
     </message>
     <message>
-        <source>minor (情节较轻)</source>
-        <translation>情节较轻</translation>
+      <source>minor (情节较轻)</source>
+      <translation>情节较轻</translation>
     </message>
     <message>
-        <source>serious (情节严重)</source>
-        <translation>情节严重</translation>
+      <source>serious (情节严重)</source>
+      <translation>情节严重</translation>
     </message>
     <message>
-        <source>The party acknowledged the record</source>
-        <translation>当事人已签字确认</translation>
+      <source>The party acknowledged the record</source>
+      <translation>当事人已签字确认</translation>
     </message>
     <message>
-        <source>The party refused to sign (recorded)</source>
-        <translation>当事人拒绝签字（已记录）</translation>
+      <source>The party refused to sign (recorded)</source>
+      <translation>当事人拒绝签字（已记录）</translation>
     </message>
     <message>
-        <source>The party was not present</source>
-        <translation>当事人不在场</translation>
+      <source>The party was not present</source>
+      <translation>当事人不在场</translation>
     </message>
     <message>
-        <source>room %1</source>
-        <translation>考场 %1</translation>
+      <source>room %1</source>
+      <translation>考场 %1</translation>
     </message>
     <message>
-        <source>Marked at %1 (Beijing time) %2</source>
-        <translation>标记时间 %1（北京时间）%2</translation>
+      <source>Marked at %1 (Beijing time) %2</source>
+      <translation>标记时间 %1（北京时间）%2</translation>
     </message>
     <message>
-        <source>Choose the clause the incident falls under.</source>
-        <translation>请选择该事件适用的条款。</translation>
+      <source>Choose the clause the incident falls under.</source>
+      <translation>请选择该事件适用的条款。</translation>
     </message>
     <message>
-        <source>Consequence</source>
-        <translation>处理</translation>
+      <source>Consequence</source>
+      <translation>处理</translation>
     </message>
     <message>
-        <source>Before it can be signed:</source>
-        <translation>签字前还需：</translation>
+      <source>Before it can be signed:</source>
+      <translation>签字前还需：</translation>
     </message>
     <message>
-        <source>The record is complete and can be signed.</source>
-        <translation>记录已完整，可以签字。</translation>
+      <source>The record is complete and can be signed.</source>
+      <translation>记录已完整，可以签字。</translation>
     </message>
     <message>
-        <source>Amend the record</source>
-        <translation>更正记录</translation>
+      <source>Amend the record</source>
+      <translation>更正记录</translation>
     </message>
     <message>
-        <source>Reason for the amendment:</source>
-        <translation>更正理由：</translation>
+      <source>Reason for the amendment:</source>
+      <translation>更正理由：</translation>
     </message>
     <message>
-        <source>Seized item</source>
-        <translation>暂扣物品</translation>
+      <source>Seized item</source>
+      <translation>暂扣物品</translation>
     </message>
     <message>
-        <source>Receipt number:</source>
-        <translation>收据编号：</translation>
+      <source>Receipt number:</source>
+      <translation>收据编号：</translation>
     </message>
     <message>
-        <source>Choose the file</source>
-        <translation>选择文件</translation>
+      <source>Choose the file</source>
+      <translation>选择文件</translation>
     </message>
     <message>
-        <source>Cutting clips…</source>
-        <translation>正在截取视频…</translation>
+      <source>Cutting clips…</source>
+      <translation>正在截取视频…</translation>
     </message>
     <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
+      <source>Cancel</source>
+      <translation>取消</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>IncidentTableModel</name>
     <message>
-        <source>Marked at</source>
-        <translation>标记时间</translation>
+      <source>Marked at</source>
+      <translation>标记时间</translation>
     </message>
     <message>
-        <source>Room</source>
-        <translation>考场</translation>
+      <source>Room</source>
+      <translation>考场</translation>
     </message>
     <message>
-        <source>Subject</source>
-        <translation>对象</translation>
+      <source>Subject</source>
+      <translation>对象</translation>
     </message>
     <message>
-        <source>Article</source>
-        <translation>条款</translation>
+      <source>Article</source>
+      <translation>条款</translation>
     </message>
     <message>
-        <source>State</source>
-        <translation>状态</translation>
+      <source>State</source>
+      <translation>状态</translation>
     </message>
     <message>
-        <source>Signatures</source>
-        <translation>签字</translation>
+      <source>Signatures</source>
+      <translation>签字</translation>
     </message>
     <message>
-        <source>draft</source>
-        <translation>草稿</translation>
+      <source>draft</source>
+      <translation>草稿</translation>
     </message>
     <message>
-        <source>signed</source>
-        <translation>已签字</translation>
+      <source>signed</source>
+      <translation>已签字</translation>
     </message>
     <message>
-        <source>confirmed</source>
-        <translation>已确认</translation>
+      <source>confirmed</source>
+      <translation>已确认</translation>
     </message>
     <message>
-        <source>exported</source>
-        <translation>已导出</translation>
+      <source>exported</source>
+      <translation>已导出</translation>
     </message>
     <message>
-        <source>(not recorded yet)</source>
-        <translation>（尚未填写）</translation>
+      <source>(not recorded yet)</source>
+      <translation>（尚未填写）</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>IncidentsPage</name>
     <message>
-        <source>Incidents</source>
-        <translation>违纪事件</translation>
+      <source>Incidents</source>
+      <translation>违纪事件</translation>
     </message>
     <message>
-        <source>All states</source>
-        <translation>全部状态</translation>
+      <source>All states</source>
+      <translation>全部状态</translation>
     </message>
     <message>
-        <source>All subjects</source>
-        <translation>全部对象</translation>
+      <source>All subjects</source>
+      <translation>全部对象</translation>
     </message>
     <message>
-        <source>Candidates</source>
-        <translation>参评人员</translation>
+      <source>Candidates</source>
+      <translation>参评人员</translation>
     </message>
     <message>
-        <source>Staff</source>
-        <translation>工作人员</translation>
+      <source>Staff</source>
+      <translation>工作人员</translation>
     </message>
     <message>
-        <source>Institution</source>
-        <translation>评价机构</translation>
+      <source>Institution</source>
+      <translation>评价机构</translation>
     </message>
     <message>
-        <source>search subject or article</source>
-        <translation>搜索对象或条款</translation>
+      <source>search subject or article</source>
+      <translation>搜索对象或条款</translation>
     </message>
     <message>
-        <source>Open record…</source>
-        <translation>打开记录…</translation>
+      <source>Open record…</source>
+      <translation>打开记录…</translation>
     </message>
     <message>
-        <source>Co-sign…</source>
-        <translation>签字…</translation>
+      <source>Co-sign…</source>
+      <translation>签字…</translation>
     </message>
     <message>
-        <source>Confirm (room head)…</source>
-        <translation>考场负责人确认…</translation>
+      <source>Confirm (room head)…</source>
+      <translation>考场负责人确认…</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>LiveWallPage</name>
     <message>
-        <source>Live wall</source>
-        <translation>实时监控</translation>
+      <source>Live wall</source>
+      <translation>实时监控</translation>
     </message>
     <message>
-        <source>This room has no camera yet. Add one in the camera setup, or start the demo site.</source>
-        <translation>此考场还没有摄像机。请在摄像机设置中添加，或启用演示考点。</translation>
+      <source>This room has no camera yet. Add one in the camera setup, or start the demo site.</source>
+      <translation>此考场还没有摄像机。请在摄像机设置中添加，或启用演示考点。</translation>
     </message>
     <message>
-        <source>Cannot read the recording state: %1</source>
-        <extracomment>Alerts older than this are not shown on the wall (the timeline keeps them all).</extracomment>
-        <translation>无法读取录像状态：%1</translation>
+      <source>Cannot read the recording state: %1</source>
+      <extracomment>Alerts older than this are not shown on the wall (the timeline keeps them all).</extracomment>
+      <translation>无法读取录像状态：%1</translation>
     </message>
     <message>
-        <source>Room %1</source>
-        <translation>考场 %1</translation>
+      <source>Room %1</source>
+      <translation>考场 %1</translation>
     </message>
     <message>
-        <source>Session %1: %2 – %3 (Beijing time)</source>
-        <translation>场次 %1：%2 – %3（北京时间）</translation>
+      <source>Session %1: %2 – %3 (Beijing time)</source>
+      <translation>场次 %1：%2 – %3（北京时间）</translation>
     </message>
     <message>
-        <source>No exam session is running in this room now.</source>
-        <translation>此考场当前没有进行中的考试场次。</translation>
+      <source>No exam session is running in this room now.</source>
+      <translation>此考场当前没有进行中的考试场次。</translation>
     </message>
     <message>
-        <source>⚠ %1: %2</source>
-        <translation>⚠ %1：%2</translation>
+      <source>⚠ %1: %2</source>
+      <translation>⚠ %1：%2</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>MainWindow</name>
     <message>
-        <source>examsite — exam-room surveillance and evidence</source>
-        <translation>examsite — 考场视频监控与违纪证据</translation>
+      <source>examsite — exam-room surveillance and evidence</source>
+      <translation>examsite — 考场视频监控与违纪证据</translation>
     </message>
     <message>
-        <source>Overview</source>
-        <translation>概览</translation>
+      <source>Overview</source>
+      <translation>概览</translation>
     </message>
     <message>
-        <source>Exam site</source>
-        <translation>考点</translation>
+      <source>Exam site</source>
+      <translation>考点</translation>
     </message>
     <message>
-        <source>Institution</source>
-        <translation>评价机构</translation>
+      <source>Institution</source>
+      <translation>评价机构</translation>
     </message>
     <message>
-        <source>—</source>
-        <translation>—</translation>
+      <source>—</source>
+      <translation>—</translation>
     </message>
     <message>
-        <source>Site</source>
-        <translation>考点</translation>
+      <source>Site</source>
+      <translation>考点</translation>
     </message>
     <message>
-        <source>Rooms</source>
-        <translation>考场</translation>
+      <source>Rooms</source>
+      <translation>考场</translation>
     </message>
     <message>
-        <source>Records</source>
-        <translation>记录</translation>
+      <source>Records</source>
+      <translation>记录</translation>
     </message>
     <message>
-        <source>Database</source>
-        <translation>数据库</translation>
+      <source>Database</source>
+      <translation>数据库</translation>
     </message>
     <message>
-        <source>Audit log</source>
-        <translation>审计日志</translation>
+      <source>Audit log</source>
+      <translation>审计日志</translation>
     </message>
     <message>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
+      <source>&amp;File</source>
+      <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <source>&amp;Incidents</source>
-        <translation>事件(&amp;I)</translation>
+      <source>&amp;Incidents</source>
+      <translation>事件(&amp;I)</translation>
     </message>
     <message>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <source>&amp;Settings</source>
-        <translation>设置(&amp;S)</translation>
+      <source>&amp;Settings</source>
+      <translation>设置(&amp;S)</translation>
     </message>
     <message>
-        <source>&amp;Language</source>
-        <translation>语言(&amp;L)</translation>
+      <source>&amp;Language</source>
+      <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <source>Main toolbar</source>
-        <translation>主工具栏</translation>
+      <source>Main toolbar</source>
+      <translation>主工具栏</translation>
     </message>
     <message>
-        <source>Set up &amp;site…</source>
-        <translation>设置考点(&amp;S)…</translation>
+      <source>Set up &amp;site…</source>
+      <translation>设置考点(&amp;S)…</translation>
     </message>
     <message>
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
+      <source>&amp;Quit</source>
+      <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <source>Ctrl+Q</source>
-        <translation>Ctrl+Q</translation>
+      <source>Ctrl+Q</source>
+      <translation>Ctrl+Q</translation>
     </message>
     <message>
-        <source>&amp;Mark incident</source>
-        <translation>标记事件(&amp;M)</translation>
+      <source>&amp;Mark incident</source>
+      <translation>标记事件(&amp;M)</translation>
     </message>
     <message>
-        <source>Store this moment as an incident, then fill in the record (F8)</source>
-        <translation>立即记下此刻为违纪事件，再填写记录 (F8)</translation>
+      <source>Store this moment as an incident, then fill in the record (F8)</source>
+      <translation>立即记下此刻为违纪事件，再填写记录 (F8)</translation>
     </message>
     <message>
-        <source>F8</source>
-        <translation>F8</translation>
+      <source>F8</source>
+      <translation>F8</translation>
     </message>
     <message>
-        <source>&amp;Overview</source>
-        <translation>概览(&amp;O)</translation>
+      <source>&amp;Overview</source>
+      <translation>概览(&amp;O)</translation>
     </message>
     <message>
-        <source>&amp;Incident list</source>
-        <translation>事件列表(&amp;I)</translation>
+      <source>&amp;Incident list</source>
+      <translation>事件列表(&amp;I)</translation>
     </message>
     <message>
-        <source>Ctrl+I</source>
-        <translation>Ctrl+I</translation>
+      <source>Ctrl+I</source>
+      <translation>Ctrl+I</translation>
     </message>
     <message>
-        <source>New exam &amp;session…</source>
-        <translation>新建考试场次(&amp;S)…</translation>
+      <source>New exam &amp;session…</source>
+      <translation>新建考试场次(&amp;S)…</translation>
     </message>
     <message>
-        <source>&amp;Import candidate roster…</source>
-        <translation>导入考生名册(&amp;I)…</translation>
+      <source>&amp;Import candidate roster…</source>
+      <translation>导入考生名册(&amp;I)…</translation>
     </message>
     <message>
-        <source>&amp;Verify audit log</source>
-        <translation>校验审计日志(&amp;V)</translation>
+      <source>&amp;Verify audit log</source>
+      <translation>校验审计日志(&amp;V)</translation>
     </message>
     <message>
-        <source>&amp;About examsite</source>
-        <translation>关于 examsite(&amp;A)</translation>
+      <source>&amp;About examsite</source>
+      <translation>关于 examsite(&amp;A)</translation>
     </message>
     <message>
-        <source>Room:</source>
-        <translation>考场：</translation>
+      <source>Room:</source>
+      <translation>考场：</translation>
     </message>
     <message>
-        <source>Database: %1</source>
-        <translation>数据库：%1</translation>
+      <source>Export case bundle…</source>
+      <translation type="unfinished" />
     </message>
     <message>
-        <source>Unexpected error: %1</source>
-        <translation>意外错误：%1</translation>
+      <source>Verify or import a case bundle…</source>
+      <translation type="unfinished" />
     </message>
     <message>
-        <source>examsite</source>
-        <translation>examsite</translation>
+      <source>Database: %1</source>
+      <translation>数据库：%1</translation>
     </message>
     <message>
-        <source>Not set up yet</source>
-        <translation>尚未设置</translation>
+      <source>Unexpected error: %1</source>
+      <translation>意外错误：%1</translation>
     </message>
     <message>
-        <source>BROKEN: %1 problem(s) in %2 entries — run Help ▸ Verify audit log</source>
-        <translation>已损坏：%2 条记录中有 %1 处问题 — 请运行 帮助 ▸ 校验审计日志</translation>
+      <source>examsite</source>
+      <translation>examsite</translation>
     </message>
     <message>
-        <source>Intact, %1 entries</source>
-        <translation>完整，共 %1 条</translation>
+      <source>Not set up yet</source>
+      <translation>尚未设置</translation>
     </message>
     <message>
-        <source>About examsite</source>
-        <translation>关于 examsite</translation>
+      <source>BROKEN: %1 problem(s) in %2 entries — run Help ▸ Verify audit log</source>
+      <translation>已损坏：%2 条记录中有 %1 处问题 — 请运行 帮助 ▸ 校验审计日志</translation>
     </message>
     <message>
-        <source>examsite %1
+      <source>Intact, %1 entries</source>
+      <translation>完整，共 %1 条</translation>
+    </message>
+    <message>
+      <source>About examsite</source>
+      <translation>关于 examsite</translation>
+    </message>
+    <message>
+      <source>examsite %1
 
 Exam-room video surveillance and violation evidence for vocational skills assessment under the Hubei 2025 rules (鄂人社发〔2025〕6号).</source>
-        <translation>examsite %1
+      <translation>examsite %1
 
 依据湖北省 2025 年技能人才评价规定（鄂人社发〔2025〕6号）的考场视频监控与违纪违规证据系统。</translation>
     </message>
     <message>
-        <source>The audit log is intact: %1 entries.</source>
-        <translation>审计日志完整：共 %1 条。</translation>
+      <source>The audit log is intact: %1 entries.</source>
+      <translation>审计日志完整：共 %1 条。</translation>
     </message>
     <message>
-        <source>The audit log was changed:</source>
-        <translation>审计日志已被改动：</translation>
+      <source>The audit log was changed:</source>
+      <translation>审计日志已被改动：</translation>
     </message>
     <message>
-        <source>Welcome to examsite</source>
-        <translation>欢迎使用 examsite</translation>
+      <source>Welcome to examsite</source>
+      <translation>欢迎使用 examsite</translation>
     </message>
     <message>
-        <source>No exam site is set up yet. Try the demo site (a demo camera, a session running now, candidates and three staff with their passphrases), or set up your own site.</source>
-        <translation>尚未设置考点。可以先试用演示考点（含演示摄像头、正在进行的考试场次、考生以及三名带口令的工作人员），或设置您自己的考点。</translation>
+      <source>No exam site is set up yet. Try the demo site (a demo camera, a session running now, candidates and three staff with their passphrases), or set up your own site.</source>
+      <translation>尚未设置考点。可以先试用演示考点（含演示摄像头、正在进行的考试场次、考生以及三名带口令的工作人员），或设置您自己的考点。</translation>
     </message>
     <message>
-        <source>Try the demo site</source>
-        <translation>试用演示考点</translation>
+      <source>Try the demo site</source>
+      <translation>试用演示考点</translation>
     </message>
     <message>
-        <source>Set up my site</source>
-        <translation>设置我的考点</translation>
+      <source>Set up my site</source>
+      <translation>设置我的考点</translation>
     </message>
     <message>
-        <source>Later</source>
-        <translation>稍后</translation>
+      <source>Later</source>
+      <translation>稍后</translation>
     </message>
     <message>
-        <source>Setting up the demo site…</source>
-        <translation>正在设置演示考点…</translation>
+      <source>Setting up the demo site…</source>
+      <translation>正在设置演示考点…</translation>
     </message>
     <message>
-        <source>The demo site is ready.</source>
-        <translation>演示考点已就绪。</translation>
+      <source>The demo site is ready.</source>
+      <translation>演示考点已就绪。</translation>
     </message>
     <message>
-        <source>Demo site</source>
-        <translation>演示考点</translation>
+      <source>Demo site</source>
+      <translation>演示考点</translation>
     </message>
     <message>
-        <source>The demo site is ready. Press F8 to mark an incident. Demo staff passphrases:</source>
-        <translation>演示考点已就绪。按 F8 标记违纪事件。演示工作人员口令：</translation>
+      <source>The demo site is ready. Press F8 to mark an incident. Demo staff passphrases:</source>
+      <translation>演示考点已就绪。按 F8 标记违纪事件。演示工作人员口令：</translation>
     </message>
     <message>
-        <source>Incident moment stored; fill in the record.</source>
-        <translation>已记下事件时刻，请填写记录。</translation>
+      <source>Incident moment stored; fill in the record.</source>
+      <translation>已记下事件时刻，请填写记录。</translation>
     </message>
     <message>
-        <source>Signatures</source>
-        <translation>签字</translation>
+      <source>Signatures</source>
+      <translation>签字</translation>
     </message>
     <message>
-        <source>Signing is not available in this build.</source>
-        <translation>此版本不提供签字功能。</translation>
+      <source>Signing is not available in this build.</source>
+      <translation>此版本不提供签字功能。</translation>
     </message>
     <message>
-        <source>%1 candidates imported.</source>
-        <translation>已导入 %1 名考生。</translation>
+      <source>%1 candidates imported.</source>
+      <translation>已导入 %1 名考生。</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>RecorderSupervisor</name>
     <message>
-        <source>Recorder: recording (pid %1)</source>
-        <extracomment>The recorder died without being asked: its exit code (or -signal number for a kill). A translated one-line status for the status bar.</extracomment>
-        <translation>录像进程：正在录像（pid %1）</translation>
+      <source>Recorder: recording (pid %1)</source>
+      <extracomment>The recorder died without being asked: its exit code (or -signal number for a kill). A translated one-line status for the status bar.</extracomment>
+      <translation>录像进程：正在录像（pid %1）</translation>
     </message>
     <message>
-        <source>Recorder: starting…</source>
-        <translation>录像进程：正在启动…</translation>
+      <source>Recorder: starting…</source>
+      <translation>录像进程：正在启动…</translation>
     </message>
     <message>
-        <source>Recorder stopped unexpectedly (exit %1); restarting in %2 s, restart #%3</source>
-        <translation>录像进程意外停止（退出码 %1）；%2 秒后重启，第 %3 次重启</translation>
+      <source>Recorder stopped unexpectedly (exit %1); restarting in %2 s, restart #%3</source>
+      <translation>录像进程意外停止（退出码 %1）；%2 秒后重启，第 %3 次重启</translation>
     </message>
     <message>
-        <source>Recorder: stopped</source>
-        <translation>录像进程：已停止</translation>
+      <source>Recorder: stopped</source>
+      <translation>录像进程：已停止</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>RosterImportDialog</name>
     <message>
-        <source>Import candidate roster</source>
-        <translation>导入考生名册</translation>
+      <source>Import candidate roster</source>
+      <translation>导入考生名册</translation>
     </message>
     <message>
-        <source>Session</source>
-        <translation>考试场次</translation>
+      <source>Session</source>
+      <translation>考试场次</translation>
     </message>
     <message>
-        <source>File (.xlsx or .csv)</source>
-        <translation>文件（.xlsx 或 .csv）</translation>
+      <source>File (.xlsx or .csv)</source>
+      <translation>文件（.xlsx 或 .csv）</translation>
     </message>
     <message>
-        <source>Choose…</source>
-        <translation>选择…</translation>
+      <source>Choose…</source>
+      <translation>选择…</translation>
     </message>
     <message>
-        <source>Skip the rows listed above and import the rest</source>
-        <translation>跳过上面列出的行，导入其余各行</translation>
+      <source>Skip the rows listed above and import the rest</source>
+      <translation>跳过上面列出的行，导入其余各行</translation>
     </message>
     <message>
-        <source>Import</source>
-        <translation>导入</translation>
+      <source>Import</source>
+      <translation>导入</translation>
     </message>
     <message>
-        <source>Row</source>
-        <translation>行</translation>
+      <source>Row</source>
+      <translation>行</translation>
     </message>
     <message>
-        <source>Problem</source>
-        <translation>问题</translation>
+      <source>Problem</source>
+      <translation>问题</translation>
     </message>
     <message>
-        <source>Candidate roster</source>
-        <translation>考生名册</translation>
+      <source>Candidate roster</source>
+      <translation>考生名册</translation>
     </message>
     <message>
-        <source>Rosters (*.xlsx *.csv)</source>
-        <translation>名册 (*.xlsx *.csv)</translation>
+      <source>Rosters (*.xlsx *.csv)</source>
+      <translation>名册 (*.xlsx *.csv)</translation>
     </message>
     <message>
-        <source>%1 candidates ready; %2 rows with problems.</source>
-        <translation>%1 名考生可导入；%2 行有问题。</translation>
+      <source>%1 candidates ready; %2 rows with problems.</source>
+      <translation>%1 名考生可导入；%2 行有问题。</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>SessionDialog</name>
     <message>
-        <source>New exam session</source>
-        <translation>新建考试场次</translation>
+      <source>New exam session</source>
+      <translation>新建考试场次</translation>
     </message>
     <message>
-        <source>Session code</source>
-        <translation>场次编号</translation>
+      <source>Session code</source>
+      <translation>场次编号</translation>
     </message>
     <message>
-        <source>Occupation (trade)</source>
-        <translation>职业（工种）</translation>
+      <source>Occupation (trade)</source>
+      <translation>职业（工种）</translation>
     </message>
     <message>
-        <source>Level</source>
-        <translation>等级</translation>
+      <source>Level</source>
+      <translation>等级</translation>
     </message>
     <message>
-        <source>Subject</source>
-        <translation>对象</translation>
+      <source>Subject</source>
+      <translation>对象</translation>
     </message>
     <message>
-        <source>Starts</source>
-        <translation>开始时间</translation>
+      <source>Starts</source>
+      <translation>开始时间</translation>
     </message>
     <message>
-        <source>Ends</source>
-        <translation>结束时间</translation>
+      <source>Ends</source>
+      <translation>结束时间</translation>
     </message>
     <message>
-        <source>Rooms</source>
-        <translation>考场</translation>
+      <source>Rooms</source>
+      <translation>考场</translation>
     </message>
     <message>
-        <source>Theory (理论知识)</source>
-        <translation>理论知识</translation>
+      <source>Theory (理论知识)</source>
+      <translation>理论知识</translation>
     </message>
     <message>
-        <source>Practical skills (操作技能)</source>
-        <translation>操作技能</translation>
+      <source>Practical skills (操作技能)</source>
+      <translation>操作技能</translation>
     </message>
     <message>
-        <source>Comprehensive review (综合评审)</source>
-        <translation>综合评审</translation>
+      <source>Comprehensive review (综合评审)</source>
+      <translation>综合评审</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>SigningDialog</name>
     <message>
-        <source>Sign the incident record</source>
-        <translation>签署违纪违规记录</translation>
+      <source>Sign the incident record</source>
+      <translation>签署违纪违规记录</translation>
     </message>
     <message>
-        <source>Record</source>
-        <translation>记录</translation>
+      <source>Record</source>
+      <translation>记录</translation>
     </message>
     <message>
-        <source>SHA-256 of the record (compare it with the printed copy):</source>
-        <translation>记录的 SHA-256（请与打印件核对）：</translation>
+      <source>SHA-256 of the record (compare it with the printed copy):</source>
+      <translation>记录的 SHA-256（请与打印件核对）：</translation>
     </message>
     <message>
-        <source>Staff member</source>
-        <translation>工作人员</translation>
+      <source>Staff member</source>
+      <translation>工作人员</translation>
     </message>
     <message>
-        <source>Signs as</source>
-        <translation>签字身份</translation>
+      <source>Signs as</source>
+      <translation>签字身份</translation>
     </message>
     <message>
-        <source>Passphrase</source>
-        <translation>口令</translation>
+      <source>Passphrase</source>
+      <translation>口令</translation>
     </message>
     <message>
-        <source>Confirm the incident record</source>
-        <translation>确认违纪违规记录</translation>
+      <source>Confirm the incident record</source>
+      <translation>确认违纪违规记录</translation>
     </message>
     <message>
-        <source>Confirm</source>
-        <translation>确认</translation>
+      <source>Confirm</source>
+      <translation>确认</translation>
     </message>
     <message>
-        <source>As the exam-room head you confirm this record and the co-signatures listed below (art. 15). You must not be one of the co-signers.</source>
-        <translation>您作为考场负责人确认本记录及下列签字（第十五条）。考场负责人不得同时作为签字人。</translation>
+      <source>As the exam-room head you confirm this record and the co-signatures listed below (art. 15). You must not be one of the co-signers.</source>
+      <translation>您作为考场负责人确认本记录及下列签字（第十五条）。考场负责人不得同时作为签字人。</translation>
     </message>
     <message>
-        <source>Co-sign the incident record</source>
-        <translation>在违纪违规记录上签字</translation>
+      <source>Co-sign the incident record</source>
+      <translation>在违纪违规记录上签字</translation>
     </message>
     <message>
-        <source>Sign</source>
-        <translation>签字</translation>
+      <source>Sign</source>
+      <translation>签字</translation>
     </message>
     <message>
-        <source>Two staff members who witnessed the incident sign the record (art. 15). The subject of the incident and the exam-room head do not co-sign.</source>
-        <translation>由两名以上在场的工作人员在记录上签字（第十五条）。当事人和考场负责人不作为签字人。</translation>
+      <source>Two staff members who witnessed the incident sign the record (art. 15). The subject of the incident and the exam-room head do not co-sign.</source>
+      <translation>由两名以上在场的工作人员在记录上签字（第十五条）。当事人和考场负责人不作为签字人。</translation>
     </message>
     <message>
-        <source>Incident %1, version %2, state: %3</source>
-        <translation>事件 %1，第 %2 版，状态：%3</translation>
+      <source>Incident %1, version %2, state: %3</source>
+      <translation>事件 %1，第 %2 版，状态：%3</translation>
     </message>
     <message>
-        <source>Subject: %1</source>
-        <translation>当事人：%1</translation>
+      <source>Subject: %1</source>
+      <translation>当事人：%1</translation>
     </message>
     <message>
-        <source>Article: %1</source>
-        <translation>条款：%1</translation>
+      <source>Article: %1</source>
+      <translation>条款：%1</translation>
     </message>
     <message>
-        <source>Occurred: %1</source>
-        <translation>发生时间：%1</translation>
+      <source>Occurred: %1</source>
+      <translation>发生时间：%1</translation>
     </message>
     <message>
-        <source>Facts: %1</source>
-        <translation>事实经过：%1</translation>
+      <source>Facts: %1</source>
+      <translation>事实经过：%1</translation>
     </message>
     <message>
-        <source>On-site handling: %1</source>
-        <translation>现场处置：%1</translation>
+      <source>On-site handling: %1</source>
+      <translation>现场处置：%1</translation>
     </message>
     <message>
-        <source>Evidence items: %1</source>
-        <translation>证据：%1 项</translation>
+      <source>Evidence items: %1</source>
+      <translation>证据：%1 项</translation>
     </message>
     <message>
-        <source>Co-signed by %1 (%2)</source>
-        <translation>已由 %1（%2）签字</translation>
+      <source>Co-signed by %1 (%2)</source>
+      <translation>已由 %1（%2）签字</translation>
     </message>
     <message>
-        <source>No co-signatures yet.</source>
-        <translation>尚无人签字。</translation>
+      <source>No co-signatures yet.</source>
+      <translation>尚无人签字。</translation>
     </message>
     <message>
-        <source>Nobody enrolled may take this step now.</source>
-        <translation>目前没有可以办理此步骤的已登记人员。</translation>
+      <source>Nobody enrolled may take this step now.</source>
+      <translation>目前没有可以办理此步骤的已登记人员。</translation>
     </message>
     <message>
-        <source>No enrolled witness is left to co-sign this version.</source>
-        <translation>没有其他可在此版本上签字的已登记人员。</translation>
+      <source>No enrolled witness is left to co-sign this version.</source>
+      <translation>没有其他可在此版本上签字的已登记人员。</translation>
     </message>
     <message>
-        <source>Unlocking the key…</source>
-        <translation>正在解锁密钥…</translation>
+      <source>Unlocking the key…</source>
+      <translation>正在解锁密钥…</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>SiteSetupDialog</name>
     <message>
-        <source>Set up the exam site</source>
-        <translation>设置考点</translation>
+      <source>Set up the exam site</source>
+      <translation>设置考点</translation>
     </message>
     <message>
-        <source>Institution code</source>
-        <translation>评价机构代码</translation>
+      <source>Institution code</source>
+      <translation>评价机构代码</translation>
     </message>
     <message>
-        <source>Institution name</source>
-        <translation>评价机构名称</translation>
+      <source>Institution name</source>
+      <translation>评价机构名称</translation>
     </message>
     <message>
-        <source>City</source>
-        <translation>市州</translation>
+      <source>City</source>
+      <translation>市州</translation>
     </message>
     <message>
-        <source>Site code</source>
-        <translation>考点代码</translation>
+      <source>Site code</source>
+      <translation>考点代码</translation>
     </message>
     <message>
-        <source>Site name</source>
-        <translation>考点名称</translation>
+      <source>Site name</source>
+      <translation>考点名称</translation>
     </message>
     <message>
-        <source>Rooms (one per line)</source>
-        <translation>考场（每行一个）</translation>
+      <source>Rooms (one per line)</source>
+      <translation>考场（每行一个）</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>TimelinePage</name>
     <message>
-        <source>Timeline</source>
-        <translation>时间线</translation>
+      <source>Timeline</source>
+      <translation>时间线</translation>
     </message>
     <message>
-        <source>Exam session</source>
-        <translation>考试场次</translation>
+      <source>Exam session</source>
+      <translation>考试场次</translation>
     </message>
     <message>
-        <source>Refresh</source>
-        <translation>刷新</translation>
+      <source>Refresh</source>
+      <translation>刷新</translation>
     </message>
     <message>
-        <source>Click a camera&apos;s row to play its recording around that moment. Hover a gap to see why nothing was recorded.</source>
-        <translation>点击摄像机所在行，回放该时刻前后的录像；将鼠标停在空缺处，可查看未录像的原因。</translation>
+      <source>Click a camera's row to play its recording around that moment. Hover a gap to see why nothing was recorded.</source>
+      <translation>点击摄像机所在行，回放该时刻前后的录像；将鼠标停在空缺处，可查看未录像的原因。</translation>
     </message>
     <message>
-        <source>No exam session yet: create one in the session setup.</source>
-        <extracomment>Forwarded from the timeline (the lead may offer &quot;record an incident found on video&quot; here).</extracomment>
-        <translation>还没有考试场次：请在场次设置中创建。</translation>
+      <source>No exam session yet: create one in the session setup.</source>
+      <extracomment>Forwarded from the timeline (the lead may offer "record an incident found on video" here).</extracomment>
+      <translation>还没有考试场次：请在场次设置中创建。</translation>
     </message>
     <message>
-        <source>%1 — %2; %3 camera(s), %4 gap(s), %5 incident(s)</source>
-        <translation>%1 — %2；%3 台摄像机，%4 处空缺，%5 起事件</translation>
+      <source>%1 — %2; %3 camera(s), %4 gap(s), %5 incident(s)</source>
+      <translation>%1 — %2；%3 台摄像机，%4 处空缺，%5 起事件</translation>
     </message>
     <message>
-        <source>Cannot load the timeline: %1</source>
-        <translation>无法加载时间线：%1</translation>
+      <source>Cannot load the timeline: %1</source>
+      <translation>无法加载时间线：%1</translation>
     </message>
     <message>
-        <source>recorded</source>
-        <translation>已录像</translation>
+      <source>recorded</source>
+      <translation>已录像</translation>
     </message>
     <message>
-        <source>not yet</source>
-        <translation>尚未开始</translation>
+      <source>not yet</source>
+      <translation>尚未开始</translation>
     </message>
     <message>
-        <source>incident</source>
-        <translation>事件</translation>
+      <source>incident</source>
+      <translation>事件</translation>
     </message>
     <message>
-        <source>alert</source>
-        <translation>告警</translation>
+      <source>alert</source>
+      <translation>告警</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>TimelineWidget</name>
     <message>
-        <source>No session chosen</source>
-        <extracomment>Alert kinds drawn on the timeline (the others are bookkeeping: online again, disk ok...).</extracomment>
-        <translation>未选择场次</translation>
+      <source>No session chosen</source>
+      <extracomment>Alert kinds drawn on the timeline (the others are bookkeeping: online again, disk ok...).</extracomment>
+      <translation>未选择场次</translation>
     </message>
     <message>
-        <source>Incident marked at %1 (%2), room %3</source>
-        <translation>事件标记于 %1（%2），考场 %3</translation>
+      <source>Incident marked at %1 (%2), room %3</source>
+      <translation>事件标记于 %1（%2），考场 %3</translation>
     </message>
     <message>
-        <source>%1 at %2</source>
-        <translation>%1，%2</translation>
+      <source>%1 at %2</source>
+      <translation>%1，%2</translation>
     </message>
     <message>
-        <source>%1: recorded %2</source>
-        <translation>%1：已录像 %2</translation>
+      <source>%1: recorded %2</source>
+      <translation>%1：已录像 %2</translation>
     </message>
     <message>
-        <source>%1: NOT RECORDED — %2
+      <source>%1: NOT RECORDED — %2
 %3</source>
-        <translation>%1：未录像 — %2
+      <translation>%1：未录像 — %2
 %3</translation>
     </message>
     <message>
-        <source>%1: not yet (the session runs until %2)</source>
-        <translation>%1：尚未到达（场次至 %2 结束）</translation>
+      <source>%1: not yet (the session runs until %2)</source>
+      <translation>%1：尚未到达（场次至 %2 结束）</translation>
     </message>
-</context>
-<context>
+  </context>
+  <context>
     <name>VideoTile</name>
     <message>
-        <source>No live picture: the recorder holds this USB camera.</source>
-        <extracomment>How long after the last sealed segment a camera still counts as recording (segments are ~10 s). Seconds before a failed RTSP preview is tried again. Fraction of the running session recorded so far; None when no session is running in the room. FFmpeg&apos;s AV_LOG_WARNING: information messages (which quote the stream URL) are not printed.</extracomment>
-        <translation>无实时画面：此 USB 摄像机正由录像进程使用。</translation>
+      <source>No live picture: the recorder holds this USB camera.</source>
+      <extracomment>How long after the last sealed segment a camera still counts as recording (segments are ~10 s). Seconds before a failed RTSP preview is tried again. Fraction of the running session recorded so far; None when no session is running in the room. FFmpeg's AV_LOG_WARNING: information messages (which quote the stream URL) are not printed.</extracomment>
+      <translation>无实时画面：此 USB 摄像机正由录像进程使用。</translation>
     </message>
     <message>
-        <source>the camera ended the stream</source>
-        <translation>摄像机结束了视频流</translation>
+      <source>the camera ended the stream</source>
+      <translation>摄像机结束了视频流</translation>
     </message>
     <message>
-        <source>the stream cannot be played</source>
-        <translation>视频流无法播放</translation>
+      <source>the stream cannot be played</source>
+      <translation>视频流无法播放</translation>
     </message>
     <message>
-        <source>…</source>
-        <translation>…</translation>
+      <source>…</source>
+      <translation>…</translation>
     </message>
     <message>
-        <source>Disabled</source>
-        <translation>已停用</translation>
+      <source>Disabled</source>
+      <translation>已停用</translation>
     </message>
     <message>
-        <source>● Recording</source>
-        <translation>● 正在录像</translation>
+      <source>● Recording</source>
+      <translation>● 正在录像</translation>
     </message>
     <message>
-        <source>Not recording: %1</source>
-        <translation>未在录像：%1</translation>
+      <source>Not recording: %1</source>
+      <translation>未在录像：%1</translation>
     </message>
     <message>
-        <source>Not recorded yet</source>
-        <translation>尚未录像</translation>
+      <source>Not recorded yet</source>
+      <translation>尚未录像</translation>
     </message>
     <message>
-        <source>Not recording since %1</source>
-        <translation>自 %1 起未在录像</translation>
+      <source>Not recording since %1</source>
+      <translation>自 %1 起未在录像</translation>
     </message>
     <message>
-        <source>No session running in this room</source>
-        <translation>此考场无进行中的场次</translation>
+      <source>No session running in this room</source>
+      <translation>此考场无进行中的场次</translation>
     </message>
     <message>
-        <source>Session recorded so far: %1 %</source>
-        <translation>本场已录制：%1 %</translation>
+      <source>Session recorded so far: %1 %</source>
+      <translation>本场已录制：%1 %</translation>
     </message>
     <message>
-        <source>⚠ %1 since %2</source>
-        <translation>⚠ %1（自 %2 起）</translation>
+      <source>⚠ %1 since %2</source>
+      <translation>⚠ %1（自 %2 起）</translation>
     </message>
     <message>
-        <source>Live picture unavailable: %1</source>
-        <translation>实时画面不可用：%1</translation>
+      <source>Live picture unavailable: %1</source>
+      <translation>实时画面不可用：%1</translation>
     </message>
-</context>
+  </context>
+  <context>
+    <name>parent</name>
+    <message>
+      <source>Cancel</source>
+      <translation type="unfinished">取消</translation>
+    </message>
+  </context>
 </TS>

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -229,11 +228,24 @@ def test_a_banned_candidate_is_flagged_on_roster_import_with_article_and_end_dat
                 "and may not sit this assessment",
             )
         ]
-        # Asked about the sitting's day instead: a sitting after the ban's last day admits the person.
-        after = partial(roster_ban_lookup, on=until + timedelta(days=1))
-        assert [r.name for r in preview_roster(s, exam, roster, ban_lookup=after).rows] == ["张行", "李某"]
-        on_last_day = partial(roster_ban_lookup, on=until)
-        assert [r.name for r in preview_roster(s, exam, roster, ban_lookup=on_last_day).rows] == ["李某"]
+        # The check asks about the sitting's own day: one after the ban's last day admits the person,
+        # one on the last day does not.
+        for code, day, admitted in (
+            ("AFTER", until + timedelta(days=1), ["张行", "李某"]),
+            ("LAST", until, ["李某"]),
+        ):
+            begins = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+            sitting = create_session(
+                s,
+                site,
+                SessionSpec(
+                    code, "电工", "四级", ExamSubject.THEORY, begins, begins.replace(hour=3), ("101",)
+                ),
+                actor="tester",
+            )
+            assert [
+                r.name for r in preview_roster(s, sitting, roster, ban_lookup=roster_ban_lookup).rows
+            ] == admitted
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)), st.sampled_from([1, 2, 5]))

@@ -118,7 +118,10 @@ def test_banned_candidate_is_flagged_with_article_and_end_date(
         tmp_path / "r.csv", [HEADER, ["张三", ID1, "A001", "1"], ["李四", ID2, "A002", "2"]], "utf-8"
     )
 
-    def bans(_session: object, ids: list[str]) -> dict[str, BanNotice]:
+    seen_days: list[date] = []
+
+    def bans(_session: object, ids: list[str], on: date) -> dict[str, BanNotice]:
+        seen_days.append(on)
         return {ID2: BanNotice("6.1", date(2027, 6, 12))} if ID2 in ids else {}
 
     with store.session() as session:
@@ -128,6 +131,7 @@ def test_banned_candidate_is_flagged_with_article_and_end_date(
     (problem,) = preview.problems
     assert problem.line == 3
     assert "art. 6.1 until 2027-06-12" in problem.message
+    assert seen_days == [date(2026, 6, 13)]  # the sitting's day in Beijing, not the import's
 
 
 def test_missing_columns_unknown_format_and_empty_file(store: Store, exam_code: str, tmp_path: Path) -> None:

@@ -14,9 +14,11 @@ from examsite.gui.forms.ui_main_window import Ui_MainWindow
 from examsite.gui.i18n import Translations, save_language
 from examsite.gui.incidents_page import IncidentsPage
 from examsite.gui.qt import (
+    QAction,
     QActionGroup,
     QCloseEvent,
     QComboBox,
+    QDialog,
     QEvent,
     QLabel,
     QMainWindow,
@@ -111,6 +113,14 @@ class MainWindow(QMainWindow):
         self.ui.actionImportRoster.triggered.connect(self._on_import_roster_triggered)
         self.ui.actionMarkIncident.triggered.connect(self.mark_incident)
         self.ui.actionIncidents.triggered.connect(self.show_incidents)
+        # case bundles (issue 6): File ▸ Export… / Verify or import…, before Quit
+        self.actionExportBundle = QAction(self)
+        self.actionImportBundle = QAction(self)
+        for action in (self.actionExportBundle, self.actionImportBundle):
+            self.ui.menuFile.insertAction(self.ui.actionQuit, action)
+        self.ui.menuFile.insertSeparator(self.ui.actionQuit)
+        self.actionExportBundle.triggered.connect(self.open_bundle_export)
+        self.actionImportBundle.triggered.connect(self.open_bundle_import)
         self.incidents_page.open_requested.connect(self.open_incident_form)
         self.incidents_page.sign_requested.connect(
             lambda incident_id: self.open_signing(incident_id, confirm=False)
@@ -138,6 +148,8 @@ class MainWindow(QMainWindow):
 
     def _retranslate_dynamic(self) -> None:
         self._room_label.setText(self.tr("Room:") + " ")
+        self.actionExportBundle.setText(self.tr("Export case bundle…"))
+        self.actionImportBundle.setText(self.tr("Verify or import a case bundle…"))
         self.incidents_page.retranslate()
         self._status_store.setText(self.tr("Database: %1").replace("%1", self.store.url))
         self.ui.storeValue.setText(self.store.url)
@@ -322,6 +334,18 @@ class MainWindow(QMainWindow):
             self, self.store, self.taskman, self.ctx.paths, incident_id, confirm=confirm
         )
         dialog.finished.connect(lambda _r: self.incidents_page.refresh())
+
+    def open_bundle_export(self) -> None:
+        from examsite.gui.bundle_dialogs import open_export_dialog
+
+        dialog = open_export_dialog(self, self.store, self.taskman, self.ctx.paths)
+        dialog.bundle_exported.connect(lambda _id: self.incidents_page.refresh())
+        self.bundle_dialog: QDialog = dialog
+
+    def open_bundle_import(self) -> None:
+        from examsite.gui.bundle_dialogs import open_import_dialog
+
+        self.bundle_dialog = open_import_dialog(self, self.store, self.taskman, self.ctx.paths)
 
     def _on_new_session_triggered(self) -> None:
         from examsite.gui.session_dialogs import SessionDialog

@@ -162,14 +162,15 @@ class _Throttle:
             emit(self._job.progressed, done, total, self._text)
 
 
-def _progress_dialog(parent: QWidget, title: str, label: str, cancellable: bool) -> QProgressDialog:
-    dialog = QProgressDialog(label, parent.tr("Cancel") if cancellable else "", 0, 0, parent)
+def _progress_dialog(parent: QWidget, title: str, label: str, cancel: str | None) -> QProgressDialog:
+    """A window-modal progress dialog; ``cancel`` is its button's text (None: no button)."""
+    dialog = QProgressDialog(label, cancel or "", 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(0)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
-    if not cancellable:
+    if cancel is None:
         dialog.setCancelButton(None)  # type: ignore[arg-type]
     return dialog
 
@@ -396,7 +397,9 @@ class BundleExportDialog(QDialog):
                 remember_recipients(session, recipients)
             return result
 
-        self.progress = _progress_dialog(self, self.tr("Exporting"), self.tr("Preparing the export…"), True)
+        self.progress = _progress_dialog(
+            self, self.tr("Exporting"), self.tr("Preparing the export…"), self.tr("Cancel")
+        )
         self.job = LongJob(work, self)
         self.progress.canceled.connect(self.job.cancel)
         self.job.progressed.connect(self._on_progress)
@@ -655,7 +658,7 @@ class BundleImportDialog(QDialog):
                 bundle.discard()
 
         title = self.tr("Importing") if importing else self.tr("Verifying")
-        self.progress = _progress_dialog(self, title, self.tr("Opening the bundle…"), False)
+        self.progress = _progress_dialog(self, title, self.tr("Opening the bundle…"), None)
         self.job = LongJob(work, self)
         self.job.progressed.connect(self._on_progress)
         self.job.finished.connect(self._on_done)

@@ -4,131 +4,135 @@
     <name>BundleExportDialog</name>
     <message>
       <source>Export case bundle</source>
-      <translation type="unfinished" />
+      <translation>导出案卷包</translation>
     </message>
     <message>
       <source>Confirmed incident records, their signatures and evidence are written into one encrypted file that only the recipients below can open. Hand it over with the printed hand-over slip.</source>
-      <translation type="unfinished" />
+      <translation>已确认的违纪违规记录及其签名和证据将写入一个加密文件，只有下列接收方能够打开。移交时请附上打印的交接单。</translation>
     </message>
     <message>
       <source>Confirmed incidents</source>
-      <translation type="unfinished" />
+      <translation>已确认的违纪违规记录</translation>
     </message>
     <message>
       <source>Recipients (age public keys, one per line)</source>
-      <translation type="unfinished" />
+      <translation>接收方（age 公钥，每行一个）</translation>
     </message>
     <message>
       <source>Bundle file</source>
-      <translation type="unfinished" />
+      <translation>案卷包文件</translation>
     </message>
     <message>
       <source>Browse…</source>
-      <translation type="unfinished" />
+      <translation>浏览…</translation>
     </message>
     <message>
       <source>Exported by</source>
-      <translation type="unfinished" />
+      <translation>导出人</translation>
     </message>
     <message>
       <source>Site device key passphrase</source>
-      <translation type="unfinished" />
+      <translation>考点设备密钥口令</translation>
     </message>
     <message>
       <source>Bundle written</source>
-      <translation type="unfinished" />
+      <translation>案卷包已写入</translation>
     </message>
     <message>
       <source>Save hand-over slip (PDF)…</source>
-      <translation type="unfinished" />
+      <translation>保存交接单（PDF）…</translation>
     </message>
     <message>
       <source>Open folder</source>
-      <translation type="unfinished" />
+      <translation>打开所在文件夹</translation>
     </message>
     <message>
       <source>Export</source>
-      <translation type="unfinished" />
+      <translation>导出</translation>
     </message>
     <message>
       <source>USB stick: %1</source>
-      <translation type="unfinished" />
+      <translation>U 盘：%1</translation>
     </message>
     <message>
       <source>confirmed</source>
-      <translation type="unfinished">已确认</translation>
+      <translation>已确认</translation>
     </message>
     <message>
       <source>exported</source>
-      <translation type="unfinished">已导出</translation>
+      <translation>已导出</translation>
     </message>
     <message>
       <source>Checked records go into the bundle. Exported ones may be exported again.</source>
-      <translation type="unfinished" />
+      <translation>勾选的记录将写入案卷包。已导出的记录可以再次导出。</translation>
     </message>
     <message>
       <source>No confirmed incident yet: a record needs two co-signatures and the room head's confirmation.</source>
-      <translation type="unfinished" />
+      <translation>尚无已确认的记录：记录需经两名人员签名并由考场负责人确认。</translation>
     </message>
     <message>
       <source>not an age public key (it starts with age1)</source>
-      <translation type="unfinished" />
+      <translation>不是 age 公钥（应以 age1 开头）</translation>
     </message>
     <message>
       <source>Fingerprints appear here; compare them with the recipient.</source>
-      <translation type="unfinished" />
+      <translation>公钥指纹将显示在此处，请与接收方逐组核对。</translation>
     </message>
     <message>
       <source>Save the case bundle as</source>
-      <translation type="unfinished" />
+      <translation>案卷包另存为</translation>
     </message>
     <message>
       <source>Case bundles (*.age)</source>
-      <translation type="unfinished" />
+      <translation>案卷包 (*.age)</translation>
     </message>
     <message>
       <source>The folder %1 does not exist: is the USB stick plugged in?</source>
-      <translation type="unfinished" />
+      <translation>文件夹 %1 不存在：U 盘是否已插好？</translation>
     </message>
     <message>
       <source>%1 exists already; a bundle is never overwritten. Choose another name.</source>
-      <translation type="unfinished" />
+      <translation>%1 已存在；案卷包不会覆盖已有文件，请换一个文件名。</translation>
     </message>
     <message>
       <source>Unlocking the site device key…</source>
-      <translation type="unfinished" />
+      <translation>正在解锁考点设备密钥…</translation>
     </message>
     <message>
       <source>Encrypting, writing and reading back…</source>
-      <translation type="unfinished" />
+      <translation>正在加密、写入并回读核验…</translation>
     </message>
     <message>
       <source>Exporting</source>
-      <translation type="unfinished" />
+      <translation>正在导出</translation>
     </message>
     <message>
       <source>Preparing the export…</source>
-      <translation type="unfinished" />
+      <translation>正在准备导出…</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
     </message>
     <message>
       <source>Bundle id: %1</source>
-      <translation type="unfinished" />
+      <translation>案卷包编号：%1</translation>
     </message>
     <message>
       <source>File: %1</source>
-      <translation type="unfinished" />
+      <translation>文件：%1</translation>
     </message>
     <message>
       <source>Size: %1</source>
-      <translation type="unfinished" />
+      <translation>大小：%1</translation>
     </message>
     <message>
       <source>%1 record(s), %2 evidence file(s)</source>
-      <translation type="unfinished" />
+      <translation>记录 %1 件，证据文件 %2 个</translation>
     </message>
     <message>
       <source>The export was cancelled; nothing was written.</source>
-      <translation type="unfinished" />
+      <translation>导出已取消，未写入任何文件。</translation>
     </message>
     <message>
       <source>Unexpected error: %1</source>
@@ -136,130 +140,130 @@
     </message>
     <message>
       <source>Save the hand-over slip as</source>
-      <translation type="unfinished" />
+      <translation>交接单另存为</translation>
     </message>
     <message>
       <source>PDF files (*.pdf)</source>
-      <translation type="unfinished" />
+      <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
       <source>Slip saved: %1</source>
-      <translation type="unfinished" />
+      <translation>交接单已保存：%1</translation>
     </message>
   </context>
   <context>
     <name>BundleImportDialog</name>
     <message>
       <source>Verify or import a case bundle</source>
-      <translation type="unfinished" />
+      <translation>核验或导入案卷包</translation>
     </message>
     <message>
       <source>Verify checks every layer of a bundle (encryption, contents, the site's signature, every record's signatures, the audit log) and imports nothing. Import does the same checks, then records the bundle and opens its cases; nothing is imported if any check fails.</source>
-      <translation type="unfinished" />
+      <translation>“核验”逐层检查案卷包（加密、内容、考点签名、每件记录的签名、审计日志），不导入任何内容。“导入”进行同样的检查，然后登记案卷包并立案；任何一项检查未通过，均不导入。</translation>
     </message>
     <message>
       <source>Bundle file</source>
-      <translation type="unfinished" />
+      <translation>案卷包文件</translation>
     </message>
     <message>
       <source>Browse…</source>
-      <translation type="unfinished" />
+      <translation>浏览…</translation>
     </message>
     <message>
       <source>Recipient identity file</source>
-      <translation type="unfinished" />
+      <translation>接收方私钥文件</translation>
     </message>
     <message>
       <source>Received by</source>
-      <translation type="unfinished" />
+      <translation>接收人</translation>
     </message>
     <message>
       <source>Verify</source>
-      <translation type="unfinished" />
+      <translation>核验</translation>
     </message>
     <message>
       <source>Import</source>
-      <translation type="unfinished">导入</translation>
+      <translation>导入</translation>
     </message>
     <message>
       <source>Case bundles (*.age);;All files (*)</source>
-      <translation type="unfinished" />
+      <translation>案卷包 (*.age);;所有文件 (*)</translation>
     </message>
     <message>
       <source>Identity files (*.key *.txt);;All files (*)</source>
-      <translation type="unfinished" />
+      <translation>私钥文件 (*.key *.txt);;所有文件 (*)</translation>
     </message>
     <message>
       <source>Choose a file</source>
-      <translation type="unfinished" />
+      <translation>选择文件</translation>
     </message>
     <message>
       <source>Importing…</source>
-      <translation type="unfinished" />
+      <translation>正在导入…</translation>
     </message>
     <message>
       <source>Verifying…</source>
-      <translation type="unfinished" />
+      <translation>正在核验…</translation>
     </message>
     <message>
       <source>Decrypting and checking…</source>
-      <translation type="unfinished" />
+      <translation>正在解密并检查…</translation>
     </message>
     <message>
       <source>Importing</source>
-      <translation type="unfinished" />
+      <translation>正在导入</translation>
     </message>
     <message>
       <source>Verifying</source>
-      <translation type="unfinished" />
+      <translation>正在核验</translation>
     </message>
     <message>
       <source>Opening the bundle…</source>
-      <translation type="unfinished" />
+      <translation>正在打开案卷包…</translation>
     </message>
     <message>
       <source>✓ Encryption (age): header and payload authenticated with your identity.</source>
-      <translation type="unfinished" />
+      <translation>✓ 加密层（age）：文件头和内容已用您的私钥验证。</translation>
     </message>
     <message>
       <source>✓ Contents (tar): %1 members, regular files in the fixed order, safe names.</source>
-      <translation type="unfinished" />
+      <translation>✓ 内容（tar）：共 %1 个成员，均为普通文件，顺序固定，名称安全。</translation>
     </message>
     <message>
       <source>✓ Manifest: signed by site key %1, trusted through roster %2 version %3.</source>
-      <translation type="unfinished" />
+      <translation>✓ 清单：由考点密钥 %1 签名，经人员名册 %2 第 %3 版确认可信。</translation>
     </message>
     <message>
       <source>✓ Files: sizes and SHA-256 of all %1 files match the signed manifest.</source>
-      <translation type="unfinished" />
+      <translation>✓ 文件：全部 %1 个文件的大小和 SHA-256 与签名清单一致。</translation>
     </message>
     <message>
       <source>✓ Records: %1, every co-signature and confirmation verified (art. 15).</source>
-      <translation type="unfinished" />
+      <translation>✓ 记录：%1 件，每个签名和确认均已核验（第十五条）。</translation>
     </message>
     <message>
       <source>✓ Audit log: %1 new entries, consistent with %2 earlier checkpoint(s).</source>
-      <translation type="unfinished" />
+      <translation>✓ 审计日志：新增 %1 条，与此前 %2 个检查点一致。</translation>
     </message>
     <message>
       <source>✓ Replay: this bundle was not imported before.</source>
-      <translation type="unfinished" />
+      <translation>✓ 重放：此案卷包此前未导入过。</translation>
     </message>
     <message>
       <source>none</source>
-      <translation type="unfinished" />
+      <translation>无</translation>
     </message>
     <message>
       <source>Imported: every layer verified; cases opened or extended: %1.</source>
-      <translation type="unfinished" />
+      <translation>已导入：各层均已核验；立案或补充的案件：%1。</translation>
     </message>
     <message>
       <source>Kept in %1</source>
-      <translation type="unfinished" />
+      <translation>保存于 %1</translation>
     </message>
     <message>
       <source>Bundle OK: every layer verified. Nothing was imported.</source>
-      <translation type="unfinished" />
+      <translation>案卷包完好：各层均已核验。未导入任何内容。</translation>
     </message>
     <message>
       <source>Unexpected error: %1</source>
@@ -267,39 +271,39 @@
     </message>
     <message>
       <source>encryption (age)</source>
-      <translation type="unfinished" />
+      <translation>加密层（age）</translation>
     </message>
     <message>
       <source>contents (tar)</source>
-      <translation type="unfinished" />
+      <translation>内容（tar）</translation>
     </message>
     <message>
       <source>manifest and signature</source>
-      <translation type="unfinished" />
+      <translation>清单及签名</translation>
     </message>
     <message>
       <source>file sizes and hashes</source>
-      <translation type="unfinished" />
+      <translation>文件大小及哈希</translation>
     </message>
     <message>
       <source>records and their signatures</source>
-      <translation type="unfinished" />
+      <translation>记录及其签名</translation>
     </message>
     <message>
       <source>audit log</source>
-      <translation type="unfinished" />
+      <translation>审计日志</translation>
     </message>
     <message>
       <source>replay</source>
-      <translation type="unfinished" />
+      <translation>重放检查</translation>
     </message>
     <message>
       <source>preparation</source>
-      <translation type="unfinished" />
+      <translation>准备</translation>
     </message>
     <message>
       <source>Refused at %1: %2. Nothing was imported.</source>
-      <translation type="unfinished" />
+      <translation>在%1处被拒绝：%2。未导入任何内容。</translation>
     </message>
   </context>
   <context>
@@ -1015,11 +1019,11 @@
     </message>
     <message>
       <source>Export case bundle…</source>
-      <translation type="unfinished" />
+      <translation>导出案卷包…</translation>
     </message>
     <message>
       <source>Verify or import a case bundle…</source>
-      <translation type="unfinished" />
+      <translation>核验或导入案卷包…</translation>
     </message>
     <message>
       <source>Database: %1</source>
@@ -1494,13 +1498,6 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>Live picture unavailable: %1</source>
       <translation>实时画面不可用：%1</translation>
-    </message>
-  </context>
-  <context>
-    <name>parent</name>
-    <message>
-      <source>Cancel</source>
-      <translation type="unfinished">取消</translation>
     </message>
   </context>
 </TS>

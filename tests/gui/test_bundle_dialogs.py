@@ -377,8 +377,16 @@ def test_damaged_bundle_and_wrong_identity_show_the_named_code(
 
 
 def test_menu_opens_the_dialogs(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
-    titles = [a.text() for a in main_window.ui.menuFile.actions()]
-    assert titles.index("Export case bundle…") < titles.index("Verify or import a case bundle…")
+    actions = main_window.ui.menuFile.actions()
+    export, verify = main_window.actionExportBundle, main_window.actionImportBundle
+    assert actions.index(export) + 1 == actions.index(verify) < actions.index(main_window.ui.actionQuit)
+    # the language change arrives as an event; the actions follow it
+    main_window.set_language("en")
+    qtbot.waitUntil(
+        lambda: (export.text(), verify.text()) == ("Export case bundle…", "Verify or import a case bundle…")
+    )
+    main_window.set_language("zh_CN")
+    qtbot.waitUntil(lambda: (export.text(), verify.text()) == ("导出案卷包…", "核验或导入案卷包…"))
     main_window.actionExportBundle.trigger()
     dialog = main_window.bundle_dialog
     assert isinstance(dialog, BundleExportDialog)

@@ -28,7 +28,8 @@ from tests.support.signing import ISSUER_PASS, WEAK, full_site
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = sorted(p.name for p in (ROOT / "examsite/store/migrations/versions").glob("[0-9]*.py"))
 
-pytestmark = [pytest.mark.package, pytest.mark.slow]
+# The first test also waits for the build (its fixture): up to a few minutes on a cold cache.
+pytestmark = [pytest.mark.package, pytest.mark.slow, pytest.mark.timeout(900)]
 
 # Qt modules examsite never imports, and GTK/Tk: none may be in the bundle.
 UNUSED = re.compile(

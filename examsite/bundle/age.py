@@ -112,8 +112,9 @@ def _hrp_expand(hrp: str) -> list[int]:
 def _convert_bits(data: Sequence[int], from_bits: int, to_bits: int, pad: bool) -> list[int]:
     acc, bits, out = 0, 0, []
     maxv = (1 << to_bits) - 1
+    keep = (1 << (from_bits + to_bits - 1)) - 1  # bits that can still matter
     for value in data:
-        acc = (acc << from_bits) | value
+        acc = ((acc << from_bits) | value) & keep
         bits += from_bits
         while bits >= to_bits:
             bits -= to_bits

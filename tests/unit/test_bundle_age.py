@@ -1,0 +1,348 @@
+"""The age v1 layer (examsite/bundle/age.py) against the official C2SP CCTV vectors, Debian's ``age``
+and ``pyrage``, and every refusal it makes, with the bundle error code each one becomes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyrage
+import pytest
+from pyrage import x25519
+
+from examsite.bundle import age
+from examsite.bundle.errors import BundleError
+from examsite.bundle.reader import _HashingInput, age_error, verify_bundle
+from examsite.bundle.recipients import age_identity, age_recipient
+from examsite.bundle.writer import write_bundle
+from tests.support.bundle_factory import Keys, request
+
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "age-vectors"
+
+# "header failure" vectors whose file ends inside the header or the payload nonce: the bundle
+# reader names these "truncated" (a finer code for an interrupted copy), still a header failure
+ENDS_IN_HEADER = {"empty", "stream_no_nonce", "stream_short_nonce"}
+
+EXPECTED_CLASS: dict[str, type[age.AgeError]] = {
+    "header failure": age.HeaderError,
+    "HMAC failure": age.MacError,
+    "no match": age.NoMatch,
+    "payload failure": age.PayloadError,
+}
+EXPECTED_CODE = {
+    "header failure": "age_header",
+    "HMAC failure": "age_header",
+    "no match": "wrong_recipient",
+    "payload failure": "age_payload",
+}
+
+
+@dataclass(frozen=True)
+class Vector:
+    name: str
+    expect: str
+    payload_sha256: str | None
+    file_key: bytes | None
+    identities: tuple[str, ...]
+    data: bytes
+
+
+def load_vector(path: Path) -> Vector:
+    raw = path.read_bytes()
+    head, _, body = raw.partition(b"\n\n")
+    fields: dict[str, str] = {}
+    identities = []
+    for line in head.decode("ascii").splitlines():
+        key, _, value = line.partition(": ")
+        if key == "identity":
+            identities.append(value)
+        else:
+            fields[key] = value
+    if fields.get("compressed") == "zlib":
+        body = zlib.decompress(body)
+    key = fields.get("file key")
+    return Vector(
+        path.name,
+        fields["expect"],
+        fields.get("payload"),
+        bytes.fromhex(key) if key else None,
+        tuple(identities),
+        body,
+    )
+
+
+ALL = [load_vector(path) for path in sorted(VECTORS.iterdir()) if path.name != "README.md"]
+
+
+def test_every_vendored_vector_is_run() -> None:
+    """A vector deleted by accident would silently shrink the proof."""
+    assert len(ALL) == 68
+    assert {v.expect for v in ALL} == set(EXPECTED_CLASS) | {"success"}
+
+
+def _identities(vector: Vector) -> list[age.X25519Identity]:
+    # the "empty" vector names no identity: any will do, the file is refused before keys matter
+    return [age.X25519Identity.from_str(text) for text in vector.identities] or [
+        age.X25519Identity.generate()
+    ]
+
+
+@pytest.mark.parametrize("vector", ALL, ids=lambda v: v.name)
+def test_cctv_vector(vector: Vector) -> None:
+    identities = _identities(vector)
+    if vector.expect == "success":
+        plaintext = age.decrypt(vector.data, identities)
+        assert hashlib.sha256(plaintext).hexdigest() == vector.payload_sha256
+        return
+    with pytest.raises(age.AgeError) as caught:
+        age.decrypt(vector.data, identities)
+    assert isinstance(caught.value, EXPECTED_CLASS[vector.expect]), caught.value
+    code = age_error(caught.value).code
+    if vector.name in ENDS_IN_HEADER:
+        assert isinstance(caught.value, age.TruncatedHeader)
+        assert code == "truncated"
+    else:
+        assert not isinstance(caught.value, age.TruncatedHeader)
+        assert code == EXPECTED_CODE[vector.expect]
+
+
+@pytest.mark.parametrize(
+    "vector", [v for v in ALL if v.expect in ("success", "no match", "payload failure")], ids=lambda v: v.name
+)
+def test_header_reencodes_byte_for_byte(vector: Vector) -> None:
+    """Parsing then encoding a valid header with the vector's file key gives back the same bytes,
+    MAC included: the encoder writes exactly the canonical form the parser accepts."""
+    header = age.parse_header(vector.data, complete=True)
+    assert vector.file_key is not None
+    assert age.encode_header(header.stanzas, vector.file_key) == vector.data[: header.length]
+
+
+def test_success_vectors_read_in_small_pieces() -> None:
+    vector = next(v for v in ALL if v.name == "stream_three_chunks")
+    reader = age.Decryptor(io.BytesIO(vector.data), _identities(vector))
+    pieces = []
+    while piece := reader.read(10_000):
+        assert len(piece) <= 10_000
+        pieces.append(piece)
+    assert len(pieces) > 10
+    assert hashlib.sha256(b"".join(pieces)).hexdigest() == vector.payload_sha256
+    assert reader.read() == b""
+
+
+# --- interoperability ------------------------------------------------------------------------------
+
+SIZES = [0, 1, age.CHUNK - 1, age.CHUNK, age.CHUNK + 1, 16 * age.CHUNK, 17 * age.CHUNK, 17 * age.CHUNK + 1]
+SIZES += [33 * age.CHUNK + 12_345]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pyrage_reads_ours_and_we_read_pyrage(size: int) -> None:
+    data = os.urandom(size)
+    ours = age.X25519Identity.generate()
+    theirs = x25519.Identity.from_str(str(ours))
+    other = x25519.Identity.generate()
+    assert str(theirs.to_public()) == str(ours.to_public())
+    sealed = age.encrypt(data, [age_recipient(other.to_public()), ours.to_public()])
+    # the last chunk is full when the size is a multiple of 64 KiB, never an extra empty chunk
+    chunks = max(1, -(-size // age.CHUNK))
+    header = age.parse_header(sealed, complete=True)
+    assert len(sealed) == header.length + age.NONCE_LEN + size + chunks * age.TAG
+    assert pyrage.decrypt(sealed, [theirs]) == data
+    assert pyrage.decrypt(sealed, [other]) == data
+    assert age.decrypt(pyrage.encrypt(data, [theirs.to_public()]), [ours]) == data
+
+
+needs_age = pytest.mark.skipif(not shutil.which("age"), reason="needs Debian's age")
+
+
+@needs_age
+@pytest.mark.parametrize("size", [0, age.CHUNK, 17 * age.CHUNK + 1])
+def test_debian_age_reads_ours_and_we_read_its_files(size: int, tmp_path: Path) -> None:
+    data = os.urandom(size)
+    identity = age.X25519Identity.generate()
+    (tmp_path / "key.txt").write_text(f"{identity}\n")
+    (tmp_path / "ours.age").write_bytes(age.encrypt(data, [identity.to_public()]))
+    opened = subprocess.run(
+        ["age", "-d", "-i", str(tmp_path / "key.txt"), str(tmp_path / "ours.age")],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert opened.stdout == data
+    (tmp_path / "plain").write_bytes(data)
+    subprocess.run(
+        ["age", "-r", str(identity.to_public()), "-o", str(tmp_path / "theirs.age"), str(tmp_path / "plain")],
+        check=True,
+        timeout=60,
+    )
+    assert age.decrypt((tmp_path / "theirs.age").read_bytes(), [identity]) == data
+
+
+@needs_age
+def test_keys_of_age_keygen_parse_to_the_same_recipient(tmp_path: Path) -> None:
+    subprocess.run(["age-keygen", "-o", str(tmp_path / "k")], check=True, capture_output=True, timeout=60)
+    lines = (tmp_path / "k").read_text().splitlines()
+    public = lines[1].removeprefix("# public key: ")
+    identity = age.X25519Identity.from_str(lines[2])
+    assert str(identity.to_public()) == public
+    assert str(identity) == lines[2]
+    assert str(age.X25519Recipient.from_str(public.upper())) == public
+
+
+# --- streaming ----------------------------------------------------------------------------------
+
+
+class Trickle:
+    """A source that gives at most ``step`` bytes per read, like a pipe or a slow USB stick."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self._data = io.BytesIO(data)
+        self._step = step
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        return self._data.readinto(memoryview(buffer)[: self._step])
+
+
+def test_decryptor_fills_its_blocks_from_short_reads() -> None:
+    identity = age.X25519Identity.generate()
+    data = os.urandom(40 * age.CHUNK + 7)
+    sealed = age.encrypt(data, [identity.to_public()])
+    blocks = [bytes(b) for b in age.Decryptor(Trickle(sealed, 10_007), [identity]).blocks()]
+    assert b"".join(blocks) == data
+    # blocks of 16 STREAM chunks, the last block with whatever is left
+    assert [len(b) for b in blocks] == [16 * age.CHUNK, 16 * age.CHUNK, 8 * age.CHUNK + 7]
+
+
+def test_encryptor_takes_any_write_sizes_and_seals_the_same_stream() -> None:
+    identity = age.X25519Identity.generate()
+    data = os.urandom(20 * age.CHUNK)
+    out = io.BytesIO()
+    encryptor = age.Encryptor(out, [identity.to_public()])
+    view = memoryview(data)
+    offset, step = 0, 1
+    while offset < len(data):
+        assert encryptor.write(view[offset : offset + step]) == len(view[offset : offset + step])
+        offset += step
+        step = step * 3 + 1
+    encryptor.close()
+    encryptor.close()  # closing twice writes nothing more
+    assert age.decrypt(out.getvalue(), [identity]) == data
+    with pytest.raises(ValueError, match="closed"):
+        encryptor.write(b"more")
+    with pytest.raises(ValueError, match="at least one recipient"):
+        age.Encryptor(io.BytesIO(), [])
+
+
+def test_damage_to_any_chunk_or_the_end_is_refused() -> None:
+    identity = age.X25519Identity.generate()
+    sealed = age.encrypt(os.urandom(3 * age.CHUNK + 100), [identity.to_public()])
+    start = age.parse_header(sealed, complete=True).length + age.NONCE_LEN
+    for position in (start, start + age.ENC_CHUNK, len(sealed) - 1):
+        damaged = bytearray(sealed)
+        damaged[position] ^= 0x40
+        with pytest.raises(age.PayloadError):
+            age.decrypt(bytes(damaged), [identity])
+    for cut in (start + age.ENC_CHUNK, start + 3 * age.ENC_CHUNK, len(sealed) - 1):
+        with pytest.raises(age.PayloadError):
+            age.decrypt(sealed[:cut], [identity])
+    with pytest.raises(age.PayloadError):
+        age.decrypt(sealed + b"\x00", [identity])
+
+
+# --- header limits and keys -----------------------------------------------------------------------
+
+
+def test_header_limits() -> None:
+    identity = age.X25519Identity.generate()
+    huge = age.VERSION_LINE + b"\n-> grease " + b"a" * age.READ_BUFFER
+    with pytest.raises(age.HeaderError, match="longer than") as caught:
+        age.decrypt(huge + b"\n", [identity])
+    assert not isinstance(caught.value, age.TruncatedHeader)
+    with pytest.raises(age.HeaderError, match="not an age file") as caught:
+        age.decrypt(b"PK\x03\x04", [identity])
+    assert not isinstance(caught.value, age.TruncatedHeader)
+    for cut in range(len(age.VERSION_LINE) + 1):
+        with pytest.raises(age.TruncatedHeader):
+            age.decrypt(age.VERSION_LINE[:cut], [identity])
+    with pytest.raises(age.HeaderError, match="unknown version"):
+        age.decrypt(b"age-encryption.org/v2\n", [identity])
+
+
+def test_key_strings() -> None:
+    identity = age.X25519Identity.generate()
+    text = str(identity)
+    assert text.startswith("AGE-SECRET-KEY-1")
+    assert text == text.upper()
+    assert str(age.X25519Identity.from_str(text.lower())) == text
+    assert text not in repr(identity)
+    assert str(identity.to_public()) in repr(identity)
+    recipient = str(identity.to_public())
+    bad = {
+        text[:20] + text[20:].lower(): "mixes",  # mixed case
+        recipient[:-1] + ("q" if recipient[-1] != "q" else "p"): "checksum",
+        recipient[:10] + "b" + recipient[11:]: "alphabet",  # 'b' is not a bech32 character
+        "age1": "not a bech32",
+        "1qqqqqqqq": "not a bech32",
+        "age1 qqqqqq": "not a bech32",
+        age.bech32_encode("age", bytes(31)): "32 bytes",
+        age.bech32_encode("age", bytes(33)): "32 bytes",
+    }
+    for candidate, message in bad.items():
+        with pytest.raises(age.KeyFormatError, match=message):
+            age.X25519Recipient.from_str(candidate)
+    with pytest.raises(age.KeyFormatError, match="starts with age1"):
+        age.X25519Recipient.from_str(text)
+    with pytest.raises(age.KeyFormatError, match="starts with AGE-SECRET-KEY-1"):
+        age.X25519Identity.from_str(recipient)
+    with pytest.raises(age.KeyFormatError, match="32 bytes"):
+        age.X25519Identity(bytes(31))
+    # five bytes fill eight 5-bit groups exactly: no padding group at all
+    assert age.bech32_decode(age.bech32_encode("x", b"12345")) == ("x", b"12345")
+    # 32 bytes of data leave 4 padding bits in the last group: non-zero ones are refused
+    padded = age.bech32_encode("age", bytes(32))
+    values = [age._CHARSET.index(c) for c in padded[4:-6]]
+    values[-1] |= 1
+    with pytest.raises(age.KeyFormatError, match="padding"):
+        age._convert_bits(values, 5, 8, pad=False)
+
+
+def test_keys_convert_from_pyrage_unchanged() -> None:
+    identity = x25519.Identity.generate()
+    ours = age_identity(identity)
+    assert str(ours) == str(identity)
+    assert str(ours.to_public()) == str(age_recipient(identity.to_public())) == str(identity.to_public())
+
+
+# --- the bundle reader around it ------------------------------------------------------------------
+
+
+def test_a_read_error_midway_is_a_truncated_bundle() -> None:
+    """/proc/self/mem at offset 0 fails every read with EIO: a real read error, like a pulled stick."""
+    with open("/proc/self/mem", "rb", buffering=0) as fh:
+        source = _HashingInput(fh, 100, None)
+        with pytest.raises(BundleError) as caught:
+            source.readinto(bytearray(64))
+    assert caught.value.code == "truncated"
+    assert "could not be read" in caught.value.message
+
+
+def test_damage_after_the_first_block_removes_the_half_written_evidence(tmp_path: Path) -> None:
+    """Plaintext reaches the tar reader one authenticated block (about 1 MiB) at a time: a chunk that
+    fails in a later block stops the evidence file being written mid-way, and it is removed."""
+    keys = Keys()
+    written = write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site", records=1, clip_size=3 << 20))
+    sealed = bytearray(written.path.read_bytes())
+    sealed[2 << 20] ^= 0x01  # inside the clip, in the third block of the payload
+    damaged = tmp_path / "damaged.age"
+    damaged.write_bytes(bytes(sealed))
+    quarantine = tmp_path / "quarantine"
+    with pytest.raises(BundleError) as caught:
+        verify_bundle(damaged, identities=[keys.recipient], trust=keys.trust(), quarantine=quarantine)
+    assert caught.value.code == "age_payload"
+    assert list(quarantine.iterdir()) == []

@@ -66,12 +66,12 @@ def load_vector(path: Path) -> Vector:
             fields[key] = value
     if fields.get("compressed") == "zlib":
         body = zlib.decompress(body)
-    key = fields.get("file key")
+    file_key = fields.get("file key")
     return Vector(
         path.name,
         fields["expect"],
         fields.get("payload"),
-        bytes.fromhex(key) if key else None,
+        bytes.fromhex(file_key) if file_key else None,
         tuple(identities),
         body,
     )

@@ -292,12 +292,12 @@ class BundleExportDialog(QDialog):
 
     def _show_fingerprints(self) -> None:
         lines = []
-        for text in recipient_lines(self.ui.recipients.toPlainText()):
-            short = text if len(text) <= 16 else f"{text[:10]}…{text[-4:]}"
+        # numbered like the lines above and the slip's "接收方公钥指纹 1, 2…", so they can be matched
+        for number, text in enumerate(recipient_lines(self.ui.recipients.toPlainText()), 1):
             try:
-                lines.append(f"{short}  {show_fingerprint(recipient_fingerprint(text))}")
+                lines.append(f"{number}. {show_fingerprint(recipient_fingerprint(text))}")
             except BundleError:
-                lines.append(f"{short}  " + self.tr("not an age public key (it starts with age1)"))
+                lines.append(f"{number}. " + self.tr("not an age public key (it starts with age1)"))
         self.ui.fingerprints.setText(
             "\n".join(lines)
             if lines

@@ -222,6 +222,29 @@ def test_wrong_passphrase_says_so_and_writes_nothing(qtbot, site: Site, taskman:
     assert count(site.store, BundleExport) == 0
 
 
+def test_evidence_changed_since_signing_is_refused_and_nothing_is_kept(
+    qtbot, site: Site, taskman: TaskManager
+) -> None:  # type: ignore[no-untyped-def]
+    ids = confirmed_incidents(site, sizes=(2 << 20,))
+    clip = site.paths.evidence / "clip-0.mp4"
+    data = bytearray(clip.read_bytes())
+    data[-1] ^= 0xFF  # same size, one byte different: only a re-hash can tell
+    clip.write_bytes(bytes(data))
+    dialog = open_export(qtbot, site, taskman, incidents=1)
+    fill(dialog, [identity_recipient(generate_identity())])
+    out = Path(dialog.ui.outFile.text())
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.job is None and bool(dialog.ui.errorLabel.text()), timeout=30_000)
+    # the export verifies each record (evidence re-hashed) before writing: the record no longer holds
+    assert dialog.ui.errorLabel.text().startswith("[record_signature]")
+    assert "evidence_mismatch" in dialog.ui.errorLabel.text()
+    assert not out.exists()
+    assert exports(site.paths) == []
+    assert count(site.store, BundleExport) == 0
+    with site.store.session() as session:
+        assert session.get(Incident, ids[0]).state == "confirmed"  # type: ignore[union-attr]
+
+
 def test_bad_recipient_and_existing_file_are_refused_before_anything_runs(
     qtbot, site: Site, taskman: TaskManager
 ) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,9 @@ from examsite.gui.qt import (
     QDialog,
     QEvent,
     QFont,
+    QKeySequence,
+    QShortcut,
+    Qt,
     QTimer,
     QUrl,
     QVBoxLayout,
@@ -182,6 +185,10 @@ class ClipPlayerDialog(QDialog):
         self.ui.positionSlider.sliderMoved.connect(self.player.setPosition)
         self.ui.markButton.clicked.connect(self._on_mark_clicked)
         self.ui.buttons.rejected.connect(self.close)
+        # Keyboard: Space plays or pauses, Left/Right step five seconds back or forward.
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.toggle_play)
+        QShortcut(QKeySequence(Qt.Key.Key_Left), self, lambda: self.step(-5000))
+        QShortcut(QKeySequence(Qt.Key.Key_Right), self, lambda: self.step(5000))
         self.file: FileToPlay | None = None
         self.verification: Verification | None = None
         self.cut: RecordingCut | None = None
@@ -382,6 +389,12 @@ class ClipPlayerDialog(QDialog):
         if target != position:
             self.skipped_holes += 1
             self.player.setPosition(target)
+
+    def step(self, milliseconds: int) -> None:
+        """Move the playback position, keeping inside the clip and out of holes."""
+        duration = max(0, self.player.duration())
+        target = min(max(0, self.player.position() + milliseconds), duration)
+        self.player.setPosition(self._out_of_hole(target))
 
     def toggle_play(self) -> None:
         media, _ = multimedia()

@@ -12,6 +12,7 @@ import pytest
 
 from examsite.clock import to_local
 from examsite.gui.player import ClipPlayerDialog, FileToPlay
+from examsite.gui.qt import Qt
 from examsite.incidents.evidence import ClipRequest, cut_and_attach_clip
 from examsite.incidents.marks import mark_moment
 from examsite.store.engine import Store
@@ -75,6 +76,11 @@ def test_evidence_clip_plays_verified_with_hash_size_and_span(
     assert "北京时间" in ui.timeValue.text()
     ui.playButton.click()
     qtbot.waitUntil(lambda: ui.playButton.text() == "播放")
+    # the keyboard: Space plays again, Left steps back to the start of this short clip
+    qtbot.keyClick(dialog, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: ui.playButton.text() == "暂停")
+    qtbot.keyClick(dialog, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: dialog.player.position() < 1500)
 
 
 def test_a_tampered_copy_shows_the_warning(

@@ -567,17 +567,26 @@ def incident_record_verifier(
 ) -> None:
     """Verify a record version with :func:`examsite.incidents.verification.verify_record` (art. 15):
     two distinct witnesses co-signed these bytes, the room head confirmed exactly those co-signatures,
-    every key is in the trusted roster, and every evidence file the record lists that the bundle
-    carries has the size and SHA-256 the record names. Raises ``record_signature`` with every finding,
-    or ``evidence_missing`` if the record names a file the bundle does not carry.
+    and every key is in the trusted roster (``record_signature`` with every finding). Then every
+    evidence file the record lists must be carried (``evidence_missing``) with the size it names
+    (``record_signature``). Its SHA-256 is not computed again: the file is named by that hash in the
+    signed manifest, and its bytes were hashed and matched while they streamed into quarantine.
     """
-    report = verify_record(record, envelopes, roster.roster, evidence.get)
+    report = verify_record(record, envelopes, roster.roster)
     if not report.ok:
         findings = "; ".join(f"{error.code.value}: {error.message}" for error in report.errors)
         raise BundleError("record_signature", findings)
-    if report.evidence_unchecked:
-        # the bundle is the adjudicator's copy of the case: every file the record names must travel
-        raise BundleError(
-            "evidence_missing",
-            f"the record names evidence {report.evidence_unchecked[0]} the bundle does not carry",
-        )
+    assert report.record is not None  # a record that does not parse is never ok
+    for item in report.record.evidence:
+        path = evidence.get(item.sha256)
+        if path is None:
+            # the bundle is the adjudicator's copy of the case: every file the record names must travel
+            raise BundleError(
+                "evidence_missing", f"the record names evidence {item.sha256} the bundle does not carry"
+            )
+        size = path.stat().st_size
+        if size != item.size:
+            raise BundleError(
+                "record_signature",
+                f"evidence {item.sha256[:12]}… is {size} bytes in the bundle, the record says {item.size}",
+            )

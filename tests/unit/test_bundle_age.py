@@ -3,6 +3,7 @@ and ``pyrage``, and every refusal it makes, with the bundle error code each one 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -21,7 +22,7 @@ from examsite.bundle.errors import BundleError
 from examsite.bundle.reader import _HashingInput, age_error, verify_bundle
 from examsite.bundle.recipients import age_identity, age_recipient
 from examsite.bundle.writer import write_bundle
-from tests.support.bundle_factory import Keys, request
+from tests.support.bundle_factory import Keys, confirmed_record, request
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "age-vectors"
 
@@ -345,4 +346,23 @@ def test_damage_after_the_first_block_removes_the_half_written_evidence(tmp_path
     with pytest.raises(BundleError) as caught:
         verify_bundle(damaged, identities=[keys.recipient], trust=keys.trust(), quarantine=quarantine)
     assert caught.value.code == "age_payload"
+    assert list(quarantine.iterdir()) == []
+
+
+def test_a_record_naming_another_size_for_a_carried_file_is_refused(tmp_path: Path) -> None:
+    """Evidence is hashed once, as it streams against the signed manifest; the record check then
+    needs the file carried under the hash the record names and with the size the record names."""
+    keys = Keys()
+    base = request(keys, tmp_path / "site", records=1)
+    clip = next(item for item in base.evidence if item.media_type == "video/mp4")
+    shared = next(item for item in base.evidence if item is not clip)
+    # the witnesses signed a record that names the clip's hash with one byte more
+    wrong = dataclasses.replace(clip, size=clip.size + 1)
+    record = confirmed_record(keys, "inc-000", [wrong, shared])
+    written = write_bundle(tmp_path / "b.age", dataclasses.replace(base, records=(record,)))
+    quarantine = tmp_path / "quarantine"
+    with pytest.raises(BundleError) as caught:
+        verify_bundle(written.path, identities=[keys.recipient], trust=keys.trust(), quarantine=quarantine)
+    assert caught.value.code == "record_signature"
+    assert f"{clip.size} bytes in the bundle, the record says {clip.size + 1}" in caught.value.message
     assert list(quarantine.iterdir()) == []

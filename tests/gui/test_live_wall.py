@@ -46,13 +46,13 @@ def room(store: Store) -> dict[str, str]:
 
 
 @pytest.fixture
-def chinese(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def chinese(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """The interface in Simplified Chinese, as a proctor sees it."""
     from examsite.gui.i18n import Translations
 
     translations = Translations()
     translations.apply("zh_CN")
-    yield
+    yield translations
     translations.apply("en")
 
 
@@ -156,6 +156,11 @@ def test_empty_room_says_so(qtbot, chinese, room: dict[str, str], wall: LiveWall
     assert wall.tiles == {}
     assert wall.ui.emptyLabel.isVisible()
     assert wall.ui.sessionValue.text() == "此考场当前没有进行中的考试场次。"
+    assert wall.ui.pageTitle.text() == "实时监控"
+    # switching the language re-renders the page at once
+    chinese.apply("en")
+    qtbot.waitUntil(lambda: wall.ui.pageTitle.text() == "Live wall")
+    assert wall.ui.sessionValue.text() == "No exam session is running in this room now."
 
 
 def test_frames_for_hours_do_not_drain_true(qtbot) -> None:  # type: ignore[no-untyped-def]

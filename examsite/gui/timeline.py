@@ -44,6 +44,7 @@ from examsite.gui.qt import (
 )
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
+from examsite.gui.video_tile import RECORDING_FRESH_SECONDS
 from examsite.sites.cameras import list_cameras
 from examsite.sites.sessions import SUBJECT_LABELS_ZH, find_session, list_sessions
 from examsite.store.models import CameraAlert, CoverageGap, ExamSubject, Incident
@@ -57,6 +58,7 @@ GAP_COLOURS = {
     "unaccounted": "#4a5560",
 }
 FUTURE_COLOUR = "#e9edf2"
+PENDING_COLOUR = "#9fd8b4"
 INCIDENT_COLOUR = "#c0392b"
 NOW_COLOUR = "#1f6fd1"
 #: Alert kinds drawn on the timeline (the others are bookkeeping: online again, disk ok...).
@@ -123,6 +125,22 @@ class TimelineData:
         return max(self.start, min(self.end, self.now))
 
 
+def _pending_tail(spans: list[Span], now: datetime) -> list[Span]:
+    """Mark the stretch between the last sealed segment and now as being recorded.
+
+    A segment is indexed only once sealed (every few seconds), so right after a recorded span the
+    last seconds up to now are in the segment being written, not a gap. Longer than
+    :data:`~examsite.gui.video_tile.RECORDING_FRESH_SECONDS` it is shown as the gap it is.
+    """
+    if len(spans) < 2:
+        return spans
+    last, before = spans[-1], spans[-2]
+    fresh = last.kind == "gap" and last.reason in ("unaccounted", "recorder_stopped")
+    if fresh and before.kind == "recorded" and last.end >= now and last.seconds <= RECORDING_FRESH_SECONDS:
+        return [*spans[:-1], Span(last.start, last.end, "pending")]
+    return spans
+
+
 def session_choices(session: Session) -> list[tuple[str, str]]:
     """(code, label) of every session, newest first, for the picker."""
     out = []
@@ -144,7 +162,7 @@ def load_timeline(session: Session, session_code: str, now: datetime | None = No
     for camera in list_cameras(session):
         if camera.room_id not in rooms:
             continue
-        spans = tuple(coverage(session, camera.id, start, until)) if until > start else ()
+        spans = tuple(_pending_tail(coverage(session, camera.id, start, until), now)) if until > start else ()
         gaps = tuple(
             GapNote(as_utc(g.start_at), as_utc(g.end_at) if g.end_at else None, g.reason, g.detail)
             for g in session.execute(
@@ -316,7 +334,13 @@ class TimelineWidget(QWidget):
         painter.fillRect(rect, QColor(FUTURE_COLOUR))
         for span in row.spans:
             x0, x1 = self.x_of(span.start), self.x_of(span.end)
-            colour = RECORDED_COLOUR if span.kind == "recorded" else GAP_COLOURS.get(span.reason, "#555555")
+            colour = (
+                RECORDED_COLOUR
+                if span.kind == "recorded"
+                else PENDING_COLOUR
+                if span.kind == "pending"
+                else GAP_COLOURS.get(span.reason, "#555555")
+            )
             # a short gap still gets a visible pixel or two
             painter.fillRect(QRectF(x0, rect.top(), max(x1 - x0, 2.0), rect.height()), QColor(colour))
         for alert in row.alerts:
@@ -361,6 +385,10 @@ class TimelineWidget(QWidget):
         moment = self.time_at(pos.x())
         for span in row.spans:
             if span.start <= moment <= span.end:
+                if span.kind == "pending":
+                    return self.tr("%1: being recorded now (the segment is not sealed yet)").replace(
+                        "%1", row.label
+                    )
                 if span.kind == "recorded":
                     return (
                         self.tr("%1: recorded %2")
@@ -533,7 +561,7 @@ class TimelinePage(QWidget):
         return self.player
 
     def _render_legend(self) -> None:
-        items = [(RECORDED_COLOUR, self.tr("recorded"))]
+        items = [(RECORDED_COLOUR, self.tr("recorded")), (PENDING_COLOUR, self.tr("being recorded"))]
         items += [(colour, gap_reason_text(reason)) for reason, colour in GAP_COLOURS.items()]
         items += [
             (FUTURE_COLOUR, self.tr("not yet")),

@@ -1402,6 +1402,10 @@ Exam-room video surveillance and violation evidence for vocational skills assess
       <translation>已录像</translation>
     </message>
     <message>
+      <source>being recorded</source>
+      <translation>正在录像</translation>
+    </message>
+    <message>
       <source>not yet</source>
       <translation>尚未开始</translation>
     </message>
@@ -1428,6 +1432,10 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>%1 at %2</source>
       <translation>%1，%2</translation>
+    </message>
+    <message>
+      <source>%1: being recorded now (the segment is not sealed yet)</source>
+      <translation>%1：正在录像（当前片段尚未封存）</translation>
     </message>
     <message>
       <source>%1: recorded %2</source>

@@ -144,3 +144,22 @@ def test_click_on_a_gap_says_nothing_was_recorded(qtbot, recorded: Recorded, pag
     assert "Nothing was recorded" in player.error or "没有录像" in player.error
     assert player.ui.verifyValue.property("state") == "alert"
     assert not player.ui.playButton.isEnabled()
+
+
+def test_the_unsealed_tail_is_shown_as_being_recorded_only_briefly() -> None:
+    from datetime import UTC, datetime
+
+    from examsite.evidence.index import Span
+    from examsite.gui.timeline import _pending_tail
+
+    t0 = datetime(2026, 6, 13, 1, 0, tzinfo=UTC)
+    recorded_span = Span(t0, t0 + timedelta(seconds=60), "recorded")
+    tail = Span(t0 + timedelta(seconds=60), t0 + timedelta(seconds=66), "gap", "unaccounted")
+    assert _pending_tail([recorded_span, tail], t0 + timedelta(seconds=66))[-1].kind == "pending"
+    # a tail longer than a few segments is the gap it is
+    long_tail = Span(t0 + timedelta(seconds=60), t0 + timedelta(seconds=120), "gap", "unaccounted")
+    assert _pending_tail([recorded_span, long_tail], t0 + timedelta(seconds=120))[-1].kind == "gap"
+    # a reported reason (camera unreachable) is never relabelled, nor a tail after a gap
+    unreachable = Span(t0 + timedelta(seconds=60), t0 + timedelta(seconds=62), "gap", "camera_unreachable")
+    assert _pending_tail([recorded_span, unreachable], t0 + timedelta(seconds=62))[-1].kind == "gap"
+    assert _pending_tail([unreachable, tail], t0 + timedelta(seconds=66))[-1].kind == "gap"

@@ -16,7 +16,9 @@ def test_first_run_offers_and_builds_the_demo(qtbot, cli_context, monkeypatch: p
     window = create_main_window(cli_context)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: getattr(window, "first_run_box", None) is not None and window.first_run_box.isVisible())
+    qtbot.waitUntil(
+        lambda: getattr(window, "first_run_box", None) is not None and window.first_run_box.isVisible()
+    )
     assert "演示" in window.demo_button.text()
     with qtbot.waitSignal(window.demo_ready, timeout=60_000):
         window.demo_button.click()
@@ -25,7 +27,8 @@ def test_first_run_offers_and_builds_the_demo(qtbot, cli_context, monkeypatch: p
         assert session.execute(select(Camera)).scalar_one().kind == "demo"
         assert session.execute(select(ExamSession)).scalar_one().code == "DEMO-1"
         assert len(session.execute(select(Candidate)).scalars().all()) == 4
-        assert len(session.execute(select(StaffMember)).scalars().all()) == 3
+        # two invigilators, the room head, and the site device key that signs bundles
+        assert len(session.execute(select(StaffMember)).scalars().all()) == 4
         assert len(session.execute(select(SessionStaff)).scalars().all()) == 3
     for box in window.findChildren(QMessageBox):
         box.close()

@@ -45,6 +45,17 @@ def room(store: Store) -> dict[str, str]:
         return {"demo": demo.id, "dead": dead.id}
 
 
+@pytest.fixture(autouse=True)
+def no_stray_threads() -> Iterator[None]:
+    """Every worker a test started (store, demo preview) has ended when it is over."""
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert left == [], f"threads left running: {left}"
+
+
 @pytest.fixture
 def chinese(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """The interface in Simplified Chinese, as a proctor sees it."""

@@ -35,7 +35,9 @@ def ensure_application() -> QApplication:
     return app
 
 
-def create_main_window(ctx: CliContext, lang: str | None = None, offer_demo: bool = True) -> MainWindow:
+def create_main_window(
+    ctx: CliContext, lang: str | None = None, offer_demo: bool = True, record: bool = False
+) -> MainWindow:
     """Build the main window on ``ctx``'s store, in the saved (or given) language."""
     from examsite.gui.main_window import MainWindow
 
@@ -45,7 +47,7 @@ def create_main_window(ctx: CliContext, lang: str | None = None, offer_demo: boo
         save_language(settings, lang)
     translations = Translations()
     translations.apply(lang or saved_language(settings))
-    return MainWindow(ctx, translations, settings, offer_demo=offer_demo)
+    return MainWindow(ctx, translations, settings, offer_demo=offer_demo, record=record)
 
 
 def run_app(ctx: CliContext, lang: str | None = None, offer_demo: bool = True) -> int:
@@ -56,7 +58,7 @@ def run_app(ctx: CliContext, lang: str | None = None, offer_demo: bool = True) -
     crash_handling = install_crash_handling(ctx.paths)
     try:
         app = ensure_application()
-        window = create_main_window(ctx, lang, offer_demo)
+        window = create_main_window(ctx, lang, offer_demo, record=True)
         window.show()
         # The report of a crash of the last run, if any (non-blocking, over the window).
         offer_pending_reports(window, ctx.paths)

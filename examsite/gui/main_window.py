@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from examsite import __version__, audit
 from examsite.clock import utc_now
 from examsite.errors import ExamsiteError, NotFound
+from examsite.gui.cases_page import CasesPage
 from examsite.gui.forms.ui_main_window import Ui_MainWindow
 from examsite.gui.i18n import Translations, save_language
 from examsite.gui.incidents_page import IncidentsPage
+from examsite.gui.live_wall import LiveWallPage
 from examsite.gui.qt import (
     QAction,
     QActionGroup,
@@ -26,7 +28,9 @@ from examsite.gui.qt import (
     QSettings,
     Signal,
 )
+from examsite.gui.recorder_supervisor import RecorderSupervisor
 from examsite.gui.taskman import LongJob, StoreOp, TaskManager
+from examsite.gui.timeline import TimelinePage
 from examsite.incidents.marks import mark_moment
 from examsite.sites.setup import current_site
 
@@ -39,6 +43,7 @@ class Overview:
     """What the overview page shows, loaded on the store worker."""
 
     site_code: str
+    cameras: int
     institution: str
     site: str
     rooms: list[str]
@@ -53,9 +58,10 @@ def load_overview(session: Session) -> Overview | None:
         site = None
     report = audit.verify(session)
     if site is None:
-        return Overview("", "", "", [], report.entries, len(report.problems))
+        return Overview("", 0, "", "", [], report.entries, len(report.problems))
     return Overview(
         site_code=site.code,
+        cameras=sum(len(room.cameras) for room in site.rooms),
         institution=f"{site.institution.name} ({site.institution.code})",
         site=f"{site.name} ({site.code})",
         rooms=[room.name for room in site.rooms],
@@ -71,7 +77,12 @@ class MainWindow(QMainWindow):
     demo_ready = Signal()
 
     def __init__(
-        self, ctx: CliContext, translations: Translations, settings: QSettings, offer_demo: bool = True
+        self,
+        ctx: CliContext,
+        translations: Translations,
+        settings: QSettings,
+        offer_demo: bool = True,
+        record: bool = False,
     ):
         super().__init__()
         self.ctx = ctx
@@ -92,6 +103,20 @@ class MainWindow(QMainWindow):
         self.ui.mainToolBar.insertWidget(self.ui.actionMarkIncident, self.room_combo)
         self.incidents_page = IncidentsPage(self.store, self.taskman, self)
         self.ui.pages.addWidget(self.incidents_page)
+        self.live_wall = LiveWallPage(self.store, self.taskman, ctx.paths, self)
+        self.ui.pages.addWidget(self.live_wall)
+        self.timeline = TimelinePage(self.store, self.taskman, ctx.paths, self)
+        self.ui.pages.addWidget(self.timeline)
+        self.cases_page = CasesPage(self.store, self.taskman, self)
+        self.ui.pages.addWidget(self.cases_page)
+        # The recorder runs in its own process so a busy or frozen window never drops a frame.
+        self.supervisor: RecorderSupervisor | None = None
+        self._status_recorder = QLabel()
+        if record:
+            self.supervisor = RecorderSupervisor(ctx.paths, ctx.db_url, self)
+            self.supervisor.status_changed.connect(self._status_recorder.setText)
+            self.statusBar().addPermanentWidget(self._status_recorder)
+            self.live_wall.set_supervisor(self.supervisor)
         self._language_group = QActionGroup(self)
         for action in (self.ui.actionLanguageChinese, self.ui.actionLanguageEnglish):
             self._language_group.addAction(action)
@@ -113,6 +138,11 @@ class MainWindow(QMainWindow):
         self.ui.actionImportRoster.triggered.connect(self._on_import_roster_triggered)
         self.ui.actionMarkIncident.triggered.connect(self.mark_incident)
         self.ui.actionIncidents.triggered.connect(self.show_incidents)
+        self.ui.actionLiveWall.triggered.connect(self.show_live_wall)
+        self.ui.actionTimeline.triggered.connect(self.show_timeline)
+        self.ui.actionCases.triggered.connect(self.show_cases)
+        self.room_combo.currentTextChanged.connect(self._on_room_changed)
+        self.timeline.incident_clicked.connect(self.open_incident_form)
         # case bundles (issue 6): File ▸ Export… / Verify or import…, before Quit
         self.actionExportBundle = QAction(self)
         self.actionImportBundle = QAction(self)
@@ -171,6 +201,8 @@ class MainWindow(QMainWindow):
             self.room_combo.setCurrentText(current)
         self.ui.actionMarkIncident.setEnabled(bool(overview.rooms))
         self._show_overview()
+        if self.supervisor is not None and overview.cameras and self.supervisor.state == "stopped":
+            self.supervisor.start()
         if not overview.site_code and self.offer_demo:
             self.offer_demo = False  # once per start
             self._offer_first_run()
@@ -318,6 +350,20 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.incident_form = dialog
 
+    def show_live_wall(self) -> None:
+        self.ui.pages.setCurrentWidget(self.live_wall)
+
+    def show_timeline(self) -> None:
+        self.ui.pages.setCurrentWidget(self.timeline)
+        self.timeline.reload_sessions()
+
+    def show_cases(self) -> None:
+        self.ui.pages.setCurrentWidget(self.cases_page)
+
+    def _on_room_changed(self, room: str) -> None:
+        if room:
+            self.live_wall.set_room(room)
+
     def show_incidents(self) -> None:
         self.ui.pages.setCurrentWidget(self.incidents_page)
         self.incidents_page.refresh()
@@ -366,5 +412,19 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.supervisor is not None and self.supervisor.state != "stopped":
+            answer = QMessageBox.question(
+                self,
+                self.tr("Stop recording?"),
+                self.tr(
+                    "Closing examsite stops the recording of every camera; the gap will be recorded as "
+                    "'recorder stopped'. Close anyway?"
+                ),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.supervisor.stop()
+        self.live_wall.stop()
         self.taskman.shutdown()
         super().closeEvent(event)

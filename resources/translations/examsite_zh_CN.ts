@@ -990,6 +990,26 @@
       <translation>概览(&amp;O)</translation>
     </message>
     <message>
+      <source>&amp;Live wall</source>
+      <translation>实时监控(&amp;L)</translation>
+    </message>
+    <message>
+      <source>Ctrl+1</source>
+      <translation>Ctrl+1</translation>
+    </message>
+    <message>
+      <source>&amp;Timeline and playback</source>
+      <translation>时间线与回放(&amp;T)</translation>
+    </message>
+    <message>
+      <source>Ctrl+2</source>
+      <translation>Ctrl+2</translation>
+    </message>
+    <message>
+      <source>&amp;Cases (adjudication)</source>
+      <translation>案件处理(&amp;C)</translation>
+    </message>
+    <message>
       <source>&amp;Incident list</source>
       <translation>事件列表(&amp;I)</translation>
     </message>
@@ -1100,6 +1120,14 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>Demo site</source>
       <translation>演示考点</translation>
+    </message>
+    <message>
+      <source>Stop recording?</source>
+      <translation>停止录像？</translation>
+    </message>
+    <message>
+      <source>Closing examsite stops the recording of every camera; the gap will be recorded as 'recorder stopped'. Close anyway?</source>
+      <translation>关闭 examsite 将停止所有摄像机的录像，期间的空缺将记录为“录像进程未运行”。仍要关闭吗？</translation>
     </message>
     <message>
       <source>The demo site is ready. Press F8 to mark an incident. Demo staff passphrases:</source>
@@ -1456,8 +1484,12 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <name>VideoTile</name>
     <message>
       <source>No live picture: the recorder holds this USB camera.</source>
-      <extracomment>How long after the last sealed segment a camera still counts as recording (segments are ~10 s). Seconds before a failed RTSP preview is tried again. Fraction of the running session recorded so far; None when no session is running in the room. FFmpeg's AV_LOG_WARNING: information messages (which quote the stream URL) are not printed.</extracomment>
+      <extracomment>How long after the last sealed segment a camera still counts as recording (segments are ~10 s). Seconds before a failed RTSP preview is tried again. A stream that sends no picture for this long is treated as failed (a hung camera keeps its connection open, and its last frame must not look live). Fraction of the running session recorded so far; None when no session is running in the room. FFmpeg's AV_LOG_WARNING: information messages (which quote the stream URL) are not printed.</extracomment>
       <translation>无实时画面：此 USB 摄像机正由录像进程使用。</translation>
+    </message>
+    <message>
+      <source>no picture for %1 s</source>
+      <translation>已 %1 秒无画面</translation>
     </message>
     <message>
       <source>the camera ended the stream</source>

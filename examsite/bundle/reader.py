@@ -397,6 +397,7 @@ def unpack(
     Does not remove ``folder`` on failure: :func:`verify_bundle` owns that.
     """
     path = Path(path)
+    keys = [age_identity(identity) for identity in identities]
     try:
         total = path.stat().st_size
         # unbuffered: the decryptor reads about 1 MiB at a time straight into its own buffer
@@ -406,7 +407,7 @@ def unpack(
     unpacker = _Unpacker(folder, site_key)
     source = _HashingInput(fh, total, progress)
     try:
-        decryptor = age.Decryptor(source, [age_identity(identity) for identity in identities])
+        decryptor = age.Decryptor(source, keys)
         for block in decryptor.blocks():
             unpacker.write(block)
         unpacker.finish()

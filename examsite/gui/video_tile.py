@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,9 @@ log = logging.getLogger(__name__)
 RECORDING_FRESH_SECONDS = 30.0
 #: Seconds before a failed RTSP preview is tried again.
 PREVIEW_RETRY_MS = 5000
+#: A stream that sends no picture for this long is treated as failed (a hung camera keeps its
+#: connection open, and its last frame must not look live).
+STALE_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,10 @@ class VideoTile(QFrame):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._start_player)
+        self._last_frame = 0.0
+        self._watchdog = QTimer(self)
+        self._watchdog.setInterval(1000)
+        self._watchdog.timeout.connect(self._check_stale)
         if preview.kind == "none":
             self.video_widget = None
             self._placeholder = QLabel(self.tr("No live picture: the recorder holds this USB camera."))
@@ -225,6 +233,8 @@ class VideoTile(QFrame):
             self.video_widget.setMinimumSize(240, 135)
             self.video_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             layout.addWidget(self.video_widget, 1)
+            if preview.kind in ("rtsp", "file"):
+                self.video_widget.videoSink().videoFrameChanged.connect(self._on_player_frame)
         layout.addWidget(self._coverage_label)
         layout.addWidget(self._alerts_label)
         self._render_status()
@@ -257,6 +267,7 @@ class VideoTile(QFrame):
     def stop_preview(self) -> None:
         """Stop the live picture and release its thread or player."""
         self._retry.stop()
+        self._watchdog.stop()
         if self._demo is not None:
             self._demo.stop()
         if self._player is not None:
@@ -283,8 +294,17 @@ class VideoTile(QFrame):
         else:
             player.setSource(QUrl(self.preview.target))
         self._player = player
-        self.preview_error = ""
+        self._last_frame = time.monotonic()
+        self._watchdog.start()
         player.play()
+
+    def _on_player_frame(self, _frame: Any) -> None:
+        self._last_frame = time.monotonic()
+
+    def _check_stale(self) -> None:
+        silent = time.monotonic() - self._last_frame
+        if self._player is not None and silent > STALE_SECONDS:
+            self._on_player_error(None, self.tr("no picture for %1 s").replace("%1", f"{silent:.0f}"))
 
     def _on_media_status(self, status: Any) -> None:
         media, _ = multimedia()

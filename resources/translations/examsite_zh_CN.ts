@@ -1489,7 +1489,7 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     </message>
     <message>
       <source>no picture for %1 s</source>
-      <translation>已 %1 秒无画面</translation>
+      <translation>已 %1 秒没有画面</translation>
     </message>
     <message>
       <source>the camera ended the stream</source>

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import itertools
 import os
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pyrage
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyrage import x25519
 
 from examsite.bundle import age
@@ -366,3 +369,26 @@ def test_a_record_naming_another_size_for_a_carried_file_is_refused(tmp_path: Pa
     assert caught.value.code == "record_signature"
     assert f"{clip.size} bytes in the bundle, the record says {clip.size + 1}" in caught.value.message
     assert list(quarantine.iterdir()) == []
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    size=st.integers(0, 40 * age.CHUNK),
+    cuts=st.lists(st.integers(0, 40 * age.CHUNK), max_size=6),
+    trickle=st.integers(1, 3 * age.ENC_CHUNK),
+)
+def test_any_size_written_in_any_pieces_round_trips(size: int, cuts: list[int], trickle: int) -> None:
+    """The encryptor's buffering and the decryptor's refilling, whatever the piece sizes: pyrage
+    (an independent implementation) reads exactly the bytes written, and so do we."""
+    data = os.urandom(size)
+    identity = age.X25519Identity.generate()
+    out = io.BytesIO()
+    encryptor = age.Encryptor(out, [identity.to_public()])
+    bounds = sorted({0, size, *(min(cut, size) for cut in cuts)})
+    for start, end in itertools.pairwise(bounds):
+        encryptor.write(data[start:end])
+    encryptor.close()
+    sealed = out.getvalue()
+    assert pyrage.decrypt(sealed, [x25519.Identity.from_str(str(identity))]) == data
+    blocks = age.Decryptor(Trickle(sealed, trickle), [identity]).blocks()
+    assert b"".join(bytes(block) for block in blocks) == data

@@ -105,6 +105,14 @@ def register(sub: Any) -> None:
         "--wait", type=float, default=180.0, help="seconds to wait for the post-roll to be recorded"
     )
     cl.set_defaults(func=run_clip)
+    nvr = isub.add_parser("import-clip", help="take in a clip exported from a separate NVR, byte for byte")
+    nvr.add_argument("incident")
+    nvr.add_argument("file", type=Path)
+    nvr.add_argument(
+        "--start", required=True, type=_time, help="the start time the NVR declares (Beijing time)"
+    )
+    nvr.add_argument("--camera-label", default="", help="the NVR's name for the camera")
+    nvr.set_defaults(func=run_import_clip)
     at = isub.add_parser("attach", help="store a photo, document or seized item's record as evidence")
     at.add_argument("incident")
     at.add_argument("file", type=Path)
@@ -456,4 +464,23 @@ def run_attach(args: argparse.Namespace, ctx: CliContext) -> int:
             receipt_number=args.receipt,
         )
         print(f"{item.kind} {item.sha256} {item.size} bytes")
+    return 0
+
+
+def run_import_clip(args: argparse.Namespace, ctx: CliContext) -> int:
+    from examsite.clock import parse_iso_utc
+    from examsite.incidents.evidence import attach_nvr_clip
+
+    with ctx.store.session() as session:
+        incident = find_incident(session, args.incident)
+        item = attach_nvr_clip(
+            session,
+            incident,
+            args.file,
+            parse_iso_utc(args.start),
+            ctx.paths.evidence,
+            actor="cli",
+            camera_label=args.camera_label,
+        )
+        print(f"clip {item.sha256} {item.size} bytes, {item.description}")
     return 0

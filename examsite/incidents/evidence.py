@@ -23,7 +23,7 @@ from examsite import audit
 from examsite.canonical import canonical_bytes
 from examsite.clock import as_utc, iso_utc, utc_now
 from examsite.errors import ExamsiteError, InvalidInput
-from examsite.evidence.clips import DEFAULT_AFTER, DEFAULT_BEFORE, ClipSegment, cut_incident_clip
+from examsite.evidence.clips import DEFAULT_AFTER, DEFAULT_BEFORE, ClipSegment, cut_incident_clip, import_clip
 from examsite.evidence.index import segments_between
 from examsite.fsutil import atomic_writer, sha256_file
 from examsite.incidents.record import EvidenceKind, EvidenceRef
@@ -228,6 +228,43 @@ def cut_and_attach_clip(
             ),
         )
         return item
+
+
+def attach_nvr_clip(
+    session: Session,
+    incident: Incident,
+    source: Path,
+    declared_start: datetime,
+    evidence_dir: Path,
+    *,
+    actor: str,
+    camera_label: str = "",
+) -> EvidenceItem:
+    """Take in a clip exported from a separate NVR, byte for byte, with the start time it declares.
+
+    The file keeps the SHA-256 the NVR's export shows; its span is the declared start plus its own
+    duration. The description names the NVR camera, since it is not one of this site's cameras.
+    """
+    tmp = evidence_dir / ".incoming" / f"nvr-{incident.id}{Path(source).suffix.lower() or '.mp4'}"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    clip = import_clip(Path(source), declared_start, tmp)
+    try:
+        digest, size, target = _store_file(tmp, evidence_dir)
+    finally:
+        os.chmod(tmp, 0o600)
+        tmp.unlink()
+    label = camera_label.strip() or Path(source).name
+    item = EvidenceItem(
+        sha256=digest,
+        size=size,
+        media_type=clip.media_type,
+        kind=EvidenceKind.VIDEO_CLIP.value,
+        path=target.relative_to(evidence_dir).as_posix(),
+        span_start=clip.start,
+        span_end=clip.end,
+        description=f"NVR export {label}, declared start {iso_utc(declared_start)}",
+    )
+    return _link(session, incident, item, actor)
 
 
 def evidence_refs(session: Session, incident: Incident) -> tuple[EvidenceRef, ...]:

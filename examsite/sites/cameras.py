@@ -98,6 +98,26 @@ def add_camera(session: Session, site: Site, spec: CameraSpec, actor: str) -> Ca
     return camera
 
 
+def set_camera_enabled(session: Session, camera: Camera, enabled: bool, actor: str) -> bool:
+    """Enable or disable a camera (a disabled one is kept with its recordings but not recorded).
+
+    Returns whether anything changed; a change is an audit entry, a repeated request is not.
+    """
+    if camera.enabled == enabled:
+        return False
+    camera.enabled = enabled
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="camera.enabled" if enabled else "camera.disabled",
+        object_type="camera",
+        object_id=camera.id,
+        content=canonical_bytes({"room": camera.room.name, "name": camera.name}),
+    )
+    return True
+
+
 def list_cameras(session: Session, room: str | None = None, enabled_only: bool = False) -> list[Camera]:
     query = select(Camera).join(Room).order_by(Room.name, Camera.name)
     if room:

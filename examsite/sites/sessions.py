@@ -124,3 +124,49 @@ def assign_staff(
         object_id=exam.id,
         content=canonical_bytes({"staff": staff.staff_no, "role": role.value}),
     )
+
+
+@dataclass(frozen=True)
+class DutyEntry:
+    """One staff member on duty in a session, in one role."""
+
+    staff_no: str
+    name: str
+    role: str
+
+
+def staff_on_duty(session: Session, exam: ExamSession) -> list[DutyEntry]:
+    """The staff on duty in ``exam``, ordered by staff number then role."""
+    rows = session.execute(
+        select(StaffMember.staff_no, StaffMember.name, SessionStaff.role)
+        .join(SessionStaff, SessionStaff.staff_id == StaffMember.id)
+        .where(SessionStaff.session_id == exam.id)
+        .order_by(StaffMember.staff_no, SessionStaff.role)
+    ).all()
+    return [DutyEntry(staff_no, name, role) for staff_no, name, role in rows]
+
+
+def unassign_staff(
+    session: Session, exam: ExamSession, staff: StaffMember, role: StaffRole, actor: str
+) -> None:
+    """Take a staff member off duty in a session for one role (a mistaken or changed assignment).
+
+    The assignment row goes; the audit log keeps both the assignment and its removal, so who was on
+    duty when is still on record (art. 15: the room head's confirmation is checked against duty).
+    """
+    row = session.get(SessionStaff, (exam.id, staff.id, role.value))
+    if row is None:
+        raise NotFound(
+            f"{staff.name} ({staff.staff_no}) is not on duty as {role.value} in session {exam.code}",
+            hint=f"`examsite session show {exam.code}` lists the staff on duty",
+        )
+    session.delete(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="session.staff_unassigned",
+        object_type="exam_session",
+        object_id=exam.id,
+        content=canonical_bytes({"staff": staff.staff_no, "role": role.value}),
+    )

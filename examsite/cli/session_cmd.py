@@ -1,4 +1,4 @@
-"""``examsite session create|list`` and ``examsite candidates import|list``."""
+"""``examsite session create|list|show|staff`` and ``examsite candidates import|list``."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from examsite.cli.context import CliContext
 from examsite.clock import SHANGHAI, to_local
+from examsite.identity.staff import get_member
 from examsite.sites.candidates import find_candidates, import_roster, preview_roster
 from examsite.sites.sessions import (
     SUBJECT_LABELS_ZH,
     SessionSpec,
+    assign_staff,
     create_session,
     find_session,
     list_sessions,
+    staff_on_duty,
+    unassign_staff,
 )
 from examsite.sites.setup import current_site
-from examsite.store.models import ExamSubject
+from examsite.store.models import Candidate, ExamSubject, StaffRole
 
 ACTOR = "cli"
 
@@ -46,6 +52,17 @@ def register(sub: Any) -> None:
     c.set_defaults(func=run_create)
     li = ssub.add_parser("list", help="list sessions")
     li.set_defaults(func=run_list)
+    sh = ssub.add_parser("show", help="a session's rooms, times, candidates and staff on duty")
+    sh.add_argument("code")
+    sh.set_defaults(func=run_show)
+    st = ssub.add_parser("staff", help="put a staff member on duty (or off, with --remove)")
+    st.add_argument("--session", required=True, dest="session_code")
+    st.add_argument("--staff-no", required=True)
+    st.add_argument(
+        "--role", required=True, choices=[r.value for r in StaffRole if r is not StaffRole.SITE_DEVICE]
+    )
+    st.add_argument("--remove", action="store_true", help="take them off duty in this role")
+    st.set_defaults(func=run_staff)
 
     q = sub.add_parser("candidates", help="the candidates of a session")
     csub = q.add_subparsers(dest="candidates_command", metavar="ACTION", required=True)
@@ -86,6 +103,39 @@ def run_list(args: argparse.Namespace, ctx: CliContext) -> int:
             rooms = ",".join(room.name for room in exam.rooms)
             subject = SUBJECT_LABELS_ZH[ExamSubject(exam.subject)]
             print(f"{exam.code:<16} {start}-{end} {exam.occupation} {exam.level} {subject} rooms {rooms}")
+    return 0
+
+
+def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
+    with ctx.store.session() as session:
+        exam = find_session(session, args.code)
+        count = session.scalar(
+            select(func.count()).select_from(Candidate).where(Candidate.session_id == exam.id)
+        )
+        subject = SUBJECT_LABELS_ZH[ExamSubject(exam.subject)]
+        print(f"session {exam.code}: {exam.occupation} {exam.level} {subject}")
+        start, end = to_local(exam.starts_at), to_local(exam.ends_at)
+        print(f"  times      {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} (Beijing time)")
+        print(f"  rooms      {', '.join(room.name for room in exam.rooms)}")
+        print(f"  candidates {count}")
+        duty = staff_on_duty(session, exam)
+        print(f"  staff on duty ({len(duty)})" + ("" if duty else ": none yet"))
+        for entry in duty:
+            print(f"    {entry.staff_no:<10} {entry.name:<8} {entry.role}")
+    return 0
+
+
+def run_staff(args: argparse.Namespace, ctx: CliContext) -> int:
+    role = StaffRole(args.role)
+    with ctx.store.session() as session:
+        exam = find_session(session, args.session_code)
+        member = get_member(session, args.staff_no)
+        if args.remove:
+            unassign_staff(session, exam, member, role, actor=ACTOR)
+            print(f"{member.staff_no} {member.name} is no longer on duty as {role.value} in {exam.code}")
+        else:
+            assign_staff(session, exam, member, role, actor=ACTOR)
+            print(f"{member.staff_no} {member.name} is on duty as {role.value} in {exam.code}")
     return 0
 
 

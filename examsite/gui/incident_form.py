@@ -21,6 +21,7 @@ from examsite.config import Paths
 from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_incident_form import Ui_IncidentFormDialog
 from examsite.gui.qt import (
+    QCoreApplication,
     QDateTime,
     QDialog,
     QDialogButtonBox,
@@ -124,12 +125,24 @@ def _evidence_json(session: Session, incident_id: str) -> list[dict[str, Any]]:
     return [ref.to_json() for ref in evidence_refs(session, find_incident(session, incident_id))]
 
 
+def _kind_label(kind: str) -> str:
+    """The evidence kind in the interface language (translate() is safe off the GUI thread)."""
+    labels = {
+        "video_clip": QCoreApplication.translate("IncidentFormDialog", "video clip"),
+        "photo": QCoreApplication.translate("IncidentFormDialog", "photo"),
+        "document": QCoreApplication.translate("IncidentFormDialog", "document"),
+        "seized_item": QCoreApplication.translate("IncidentFormDialog", "seized item"),
+    }
+    return labels.get(kind, kind)
+
+
 def _evidence_label(ref: Any) -> str:
+    kind = _kind_label(str(ref.kind))
     where = f" · {ref.camera}" if ref.camera else ""
     span = ""
     if ref.span_start and ref.span_end:
         span = f" · {to_local(ref.span_start):%H:%M:%S}–{to_local(ref.span_end):%H:%M:%S}"
-    return f"{ref.kind}{where}{span} · {ref.size:,} B · sha256 {ref.sha256[:16]}…"
+    return f"{kind}{where}{span} · {ref.size:,} B · SHA-256 {ref.sha256[:16]}…"
 
 
 def _qdatetime(value: datetime) -> QDateTime:
@@ -174,6 +187,11 @@ class IncidentFormDialog(QDialog):
             ("not_present", self.tr("The party was not present")),
         ):
             self.ui.acknowledgement.addItem(text, value)
+        # people read and type these times in Beijing time, whatever the laptop's zone
+        for edit in (self.ui.occurredAt, self.ui.discoveredAt):
+            edit.setTimeZone(QTimeZone(b"Asia/Shanghai"))
+        self.ui.articleList.setWordWrap(True)
+        self.ui.evidenceList.setWordWrap(True)
         self._connect()
         self._fill_articles()
         self.setEnabled(False)
@@ -304,7 +322,7 @@ class IncidentFormDialog(QDialog):
         else:
             consequences = "；".join(c.label("zh") for c in clause.base_consequences) or "—"
             caption = self.tr("Consequence")
-            self.ui.clauseText.setText(f"{clause.citation_zh}：{clause.text_zh}\n{caption}：{consequences}")
+            self.ui.clauseText.setText(f"{clause.citation_zh}：{clause.body_zh}\n{caption}：{consequences}")
         needs_reminder = bool(clause and clause.requires_reminder_refused)
         needs_severity = bool(clause and clause.requires_severity)
         self.ui.reminderGiven.setVisible(needs_reminder)

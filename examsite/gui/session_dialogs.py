@@ -65,6 +65,8 @@ class SessionDialog(QDialog):
         self.ui.setupUi(self)
         self.ui.errorLabel.setProperty("state", "alert")
         self.ui.level.addItems(LEVELS)
+        for edit in (self.ui.startsAt, self.ui.endsAt):
+            edit.setTimeZone(QTimeZone(b"Asia/Shanghai"))
         for subject, text in (
             (ExamSubject.THEORY, self.tr("Theory (理论知识)")),
             (ExamSubject.SKILLS, self.tr("Practical skills (操作技能)")),

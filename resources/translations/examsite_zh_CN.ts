@@ -685,6 +685,22 @@
       <translation>添加暂扣物品…</translation>
     </message>
     <message>
+      <source>video clip</source>
+      <translation>视频片段</translation>
+    </message>
+    <message>
+      <source>photo</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <source>document</source>
+      <translation>文件</translation>
+    </message>
+    <message>
+      <source>seized item</source>
+      <translation>暂扣物品</translation>
+    </message>
+    <message>
       <source>Candidate</source>
       <translation>参评人员</translation>
     </message>

@@ -97,7 +97,7 @@ def test_mark_record_clip_sign_confirm_in_the_window(qtbot: Any, demo_window: An
     with qtbot.waitSignal(form.job.finished, timeout=60_000):
         pass
     qtbot.waitUntil(lambda: form.ui.evidenceList.count() == 1, timeout=10_000)
-    assert "video_clip" in form.ui.evidenceList.item(0).text()
+    assert "视频片段" in form.ui.evidenceList.item(0).text()
     assert not [d for d in form.findChildren(QProgressDialog) if d.isVisible()]
     with qtbot.waitSignal(form.record_saved):
         form.ui.buttons.accepted.emit()

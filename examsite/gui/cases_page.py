@@ -21,7 +21,6 @@ from examsite.errors import ExamsiteError
 from examsite.gui.qt import (
     QT_TRANSLATE_NOOP,
     QAbstractItemView,
-    QAbstractTableModel,
     QCheckBox,
     QComboBox,
     QDate,
@@ -33,8 +32,6 @@ from examsite.gui.qt import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QModelIndex,
-    QPersistentModelIndex,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -44,6 +41,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.rules import Severity, load_catalogue
 from examsite.store.models import CaseState
@@ -108,7 +106,7 @@ def load_detail(session: Session, case_id: str) -> str:
     return "\n".join(lines)
 
 
-class CaseTableModel(QAbstractTableModel):
+class CaseTableModel(RowsTableModel[CaseRow]):
     """Rows of :class:`CaseRow`."""
 
     COLUMNS = (
@@ -119,45 +117,14 @@ class CaseTableModel(QAbstractTableModel):
         QT_TRANSLATE_NOOP("CaseTableModel", "State"),
     )
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[CaseRow] = []
-
-    def set_rows(self, rows: list[CaseRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.tr(self.COLUMNS[section])
-        return None
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return row.id
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def display(self, row: CaseRow, column: int) -> Any:
         return (
             row.occurred,
             row.subject_kind,
             row.name,
             row.article + (f" {row.severity}" if row.severity else ""),
             row.state + (" ★" if row.major else ""),
-        )[index.column()]
+        )[column]
 
 
 class CasesPage(QWidget):

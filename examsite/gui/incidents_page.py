@@ -8,14 +8,11 @@ from examsite.clock import to_local
 from examsite.gui.qt import (
     QT_TRANSLATE_NOOP,
     QAbstractItemView,
-    QAbstractTableModel,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QModelIndex,
-    QPersistentModelIndex,
     QPushButton,
     Qt,
     QTableView,
@@ -23,12 +20,13 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.incidents.queries import IncidentSummary, list_incidents
 from examsite.store.models import IncidentState
 
 
-class IncidentTableModel(QAbstractTableModel):
+class IncidentTableModel(RowsTableModel[IncidentSummary]):
     """Rows of :class:`IncidentSummary`."""
 
     COLUMNS = (
@@ -40,28 +38,6 @@ class IncidentTableModel(QAbstractTableModel):
         QT_TRANSLATE_NOOP("IncidentTableModel", "Signatures"),
     )
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[IncidentSummary] = []
-
-    def set_rows(self, rows: list[IncidentSummary]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.tr(self.COLUMNS[section])
-        return None
-
     def state_label(self, state: str) -> str:
         return {
             IncidentState.DRAFT.value: self.tr("draft"),
@@ -70,17 +46,7 @@ class IncidentTableModel(QAbstractTableModel):
             IncidentState.EXPORTED.value: self.tr("exported"),
         }.get(state, state)
 
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.UserRole:
-            return row.id
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        column = index.column()
+    def display(self, row: IncidentSummary, column: int) -> Any:
         if column == 0:
             return f"{to_local(row.marked_at):%m-%d %H:%M:%S}"
         if column == 1:

@@ -150,6 +150,13 @@ class MainWindow(QMainWindow):
             self.ui.menuFile.insertAction(self.ui.actionQuit, action)
         self.ui.menuFile.insertSeparator(self.ui.actionQuit)
         self.actionExportBundle.triggered.connect(self.open_bundle_export)
+        # set-up (issue 5 item 2): File ▸ Cameras… / Staff on duty…, after New exam session…
+        self.actionCameras = QAction(self)
+        self.actionStaffOnDuty = QAction(self)
+        for action in (self.actionCameras, self.actionStaffOnDuty):
+            self.ui.menuFile.insertAction(self.ui.actionImportRoster, action)
+        self.actionCameras.triggered.connect(self.open_cameras)
+        self.actionStaffOnDuty.triggered.connect(self.open_staff_on_duty)
         self.actionImportBundle.triggered.connect(self.open_bundle_import)
         self.incidents_page.open_requested.connect(self.open_incident_form)
         self.incidents_page.sign_requested.connect(
@@ -180,6 +187,8 @@ class MainWindow(QMainWindow):
         self._room_label.setText(self.tr("Room:") + " ")
         self.actionExportBundle.setText(self.tr("Export case bundle…"))
         self.actionImportBundle.setText(self.tr("Verify or import a case bundle…"))
+        self.actionCameras.setText(self.tr("Cameras…"))
+        self.actionStaffOnDuty.setText(self.tr("Staff on duty…"))
         self.incidents_page.retranslate()
         self._status_store.setText(self.tr("Database: %1").replace("%1", self.store.url))
         self.ui.storeValue.setText(self.store.url)
@@ -398,6 +407,19 @@ class MainWindow(QMainWindow):
 
         dialog = SessionDialog(self.store, self.taskman, self)
         dialog.session_created.connect(lambda _code: self.refresh())
+        dialog.open()
+
+    def open_cameras(self) -> None:
+        from examsite.gui.camera_dialog import CameraDialog
+
+        dialog = CameraDialog(self.store, self.taskman, self)
+        dialog.camera_added.connect(lambda _id: self.refresh())
+        dialog.open()
+
+    def open_staff_on_duty(self) -> None:
+        from examsite.gui.duty_dialog import DutyDialog
+
+        dialog = DutyDialog(self.store, self.taskman, self)
         dialog.open()
 
     def _on_import_roster_triggered(self) -> None:

@@ -169,3 +169,22 @@ def test_without_sessions_or_staff_the_dialog_says_what_to_do(
     assert "No staff enrolled yet" in dialog.ui.errorLabel.text()
     assert not dialog.ui.addButton.isEnabled()
     assert not dialog.ui.removeButton.isEnabled()
+
+
+def test_file_menu_opens_both_set_up_dialogs(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
+    from examsite.gui.camera_dialog import CameraDialog
+
+    texts = [a.text() for a in main_window.ui.menuFile.actions()]
+    start = texts.index(main_window.ui.actionNewSession.text())
+    assert texts[start + 1 : start + 3] == ["Cameras…", "Staff on duty…"]
+    main_window.actionStaffOnDuty.trigger()
+    duty = main_window.findChild(DutyDialog)
+    assert duty is not None
+    qtbot.waitUntil(lambda: "No exam session yet" in duty.ui.sessionInfo.text())
+    duty.close()
+    main_window.actionCameras.trigger()
+    cameras = main_window.findChild(CameraDialog)
+    assert cameras is not None
+    assert cameras.isVisible()
+    qtbot.waitUntil(lambda: not main_window.taskman.busy)
+    cameras.close()

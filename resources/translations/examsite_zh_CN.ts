@@ -307,6 +307,150 @@
     </message>
   </context>
   <context>
+    <name>CameraDialog</name>
+    <message>
+      <source>Cameras</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <source>Cameras of the site, by room</source>
+      <translation>本考点的摄像头（按考场）</translation>
+    </message>
+    <message>
+      <source>Camera</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <source>Kind</source>
+      <translation>类型</translation>
+    </message>
+    <message>
+      <source>Source</source>
+      <translation>信号源</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <source>Test connection</source>
+      <translation>测试连接</translation>
+    </message>
+    <message>
+      <source>Disable</source>
+      <translation>停用</translation>
+    </message>
+    <message>
+      <source>Add a camera</source>
+      <translation>添加摄像头</translation>
+    </message>
+    <message>
+      <source>Room</source>
+      <translation>考场</translation>
+    </message>
+    <message>
+      <source>Camera name</source>
+      <translation>摄像头名称</translation>
+    </message>
+    <message>
+      <source>e.g. 前 (front) or 后 (back)</source>
+      <translation>例如：前、后</translation>
+    </message>
+    <message>
+      <source>Main stream URL</source>
+      <translation>主码流地址</translation>
+    </message>
+    <message>
+      <source>Sub stream URL (live view)</source>
+      <translation>子码流地址（实时画面）</translation>
+    </message>
+    <message>
+      <source>optional: the smaller stream the live wall shows</source>
+      <translation>可选：监控墙显示的小码流</translation>
+    </message>
+    <message>
+      <source>User</source>
+      <translation>用户名</translation>
+    </message>
+    <message>
+      <source>Password</source>
+      <translation>密码</translation>
+    </message>
+    <message>
+      <source>stored for recording; never shown again</source>
+      <translation>仅用于录像，保存后不再显示</translation>
+    </message>
+    <message>
+      <source>Add camera</source>
+      <translation>添加摄像头</translation>
+    </message>
+    <message>
+      <source>Preview</source>
+      <translation>预览</translation>
+    </message>
+    <message>
+      <source>Select a camera to see its live picture.</source>
+      <translation>选择一个摄像头以查看实时画面。</translation>
+    </message>
+    <message>
+      <source>Room %1</source>
+      <extracomment>Seconds the connection test waits for the camera to answer and to send a picture. Where the camera id is kept on a list row (room rows have none). (ok, redacted detail) of a finished connection test (tests await it)</extracomment>
+      <translation>考场 %1</translation>
+    </message>
+    <message>
+      <source>Enabled</source>
+      <translation>已启用</translation>
+    </message>
+    <message>
+      <source>Disabled</source>
+      <translation>已停用</translation>
+    </message>
+    <message>
+      <source>Enable</source>
+      <translation>启用</translation>
+    </message>
+    <message>
+      <source>Device</source>
+      <translation>设备</translation>
+    </message>
+    <message>
+      <source>Video file</source>
+      <translation>视频文件</translation>
+    </message>
+    <message>
+      <source>path of a recorded video</source>
+      <translation>已录制视频的路径</translation>
+    </message>
+    <message>
+      <source>a generated test pattern with a clock</source>
+      <translation>程序生成的带时钟的测试画面</translation>
+    </message>
+    <message>
+      <source>Connecting…</source>
+      <translation>正在连接…</translation>
+    </message>
+    <message>
+      <source>Connection OK: %1</source>
+      <translation>连接正常：%1</translation>
+    </message>
+    <message>
+      <source>Connection failed: %1</source>
+      <translation>连接失败：%1</translation>
+    </message>
+    <message>
+      <source>Network (RTSP)</source>
+      <translation>网络摄像头（RTSP）</translation>
+    </message>
+    <message>
+      <source>USB camera</source>
+      <translation>USB 摄像头</translation>
+    </message>
+    <message>
+      <source>Demo pattern</source>
+      <translation>演示画面</translation>
+    </message>
+  </context>
+  <context>
     <name>CaseTableModel</name>
     <message>
       <source>Occurred</source>
@@ -580,6 +724,62 @@
     <message>
       <source>Unexpected error: %1</source>
       <translation>意外错误：%1</translation>
+    </message>
+  </context>
+  <context>
+    <name>DutyDialog</name>
+    <message>
+      <source>Staff on duty</source>
+      <translation>当班工作人员</translation>
+    </message>
+    <message>
+      <source>Session</source>
+      <translation>考试场次</translation>
+    </message>
+    <message>
+      <source>Take off duty</source>
+      <translation>撤出当班</translation>
+    </message>
+    <message>
+      <source>Put on duty</source>
+      <translation>安排当班</translation>
+    </message>
+    <message>
+      <source>Staff member</source>
+      <translation>工作人员</translation>
+    </message>
+    <message>
+      <source>Role (one they hold)</source>
+      <translation>角色（须为其已有角色）</translation>
+    </message>
+    <message>
+      <source>(%1)</source>
+      <extracomment>Roles a person can be on duty in; the site device key is not a person. the session code whose duty list changed</extracomment>
+      <translation>（%1）</translation>
+    </message>
+    <message>
+      <source>No exam session yet: create one with File ▸ New exam session…</source>
+      <translation>尚无考试场次：请通过“文件 ▸ 新建考试场次…”创建。</translation>
+    </message>
+    <message>
+      <source>No staff enrolled yet: enrol staff with `examsite staff enroll`.</source>
+      <translation>尚未登记工作人员：请用 `examsite staff enroll` 登记。</translation>
+    </message>
+    <message>
+      <source>%1 %2 %3 · %4–%5 · rooms %6 · %7 candidates · %8 on duty</source>
+      <translation>%1 %2 %3 · %4–%5 · 考场 %6 · 考生 %7 人 · 当班 %8 人</translation>
+    </message>
+    <message>
+      <source>Staff no.</source>
+      <translation>工号</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Role</source>
+      <translation>角色</translation>
     </message>
   </context>
   <context>
@@ -1060,6 +1260,14 @@
     <message>
       <source>Verify or import a case bundle…</source>
       <translation>核验或导入案卷包…</translation>
+    </message>
+    <message>
+      <source>Cameras…</source>
+      <translation>摄像头…</translation>
+    </message>
+    <message>
+      <source>Staff on duty…</source>
+      <translation>当班工作人员…</translation>
     </message>
     <message>
       <source>Database: %1</source>

@@ -99,34 +99,6 @@ def stream(sources: Iterable[Source], mtime: int) -> Iterator[bytes]:
     yield END_MARKER
 
 
-class ChunkReader:
-    """A readable stream over an iterator of byte strings: what ``pyrage.encrypt_io`` reads from.
-
-    An exception raised by the iterator (a changed evidence file, a cancel) aborts the encryption;
-    pyrage turns it into its own error, so it is kept in ``error`` for the caller to raise instead.
-    """
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._current = b""
-        self._offset = 0
-        self.error: BaseException | None = None
-
-    def read(self, size: int) -> bytes:
-        """Up to ``size`` bytes (pyrage asks for its buffer's size); empty at the end."""
-        while self._offset == len(self._current):
-            try:
-                self._current, self._offset = next(self._chunks), 0
-            except StopIteration:
-                return b""
-            except BaseException as exc:
-                self.error = exc
-                raise
-        piece = self._current[self._offset : self._offset + size]
-        self._offset += len(piece)
-        return piece
-
-
 # --- reading ------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from pyrage import x25519
 from examsite.bundle import recipients as rc
 from examsite.bundle.errors import BundleError
 from examsite.bundle.format import MAX_SMALL_MEMBER, Kind, Manifest, check_member_name, size_limit
-from examsite.bundle.tarprofile import BLOCK, END_MARKER, ChunkReader, TarReader, header, parse_header, stream
+from examsite.bundle.tarprofile import BLOCK, END_MARKER, TarReader, header, parse_header, stream
 from examsite.bundle.writer import write_bundle
 from examsite.canonical import canonical_bytes
 from tests.support.bundle_factory import Keys, request
@@ -337,21 +337,6 @@ def test_end_marker_rules() -> None:
     with pytest.raises(BundleError) as caught:
         half.finish()
     assert caught.value.code == "truncated"
-
-
-def test_chunk_reader_reads_across_pieces_and_keeps_errors() -> None:
-    reader = ChunkReader(iter([b"abc", b"", b"defg"]))
-    assert [reader.read(2) for _ in range(5)] == [b"ab", b"c", b"de", b"fg", b""]
-
-    def boom() -> Iterator[bytes]:
-        yield b"x"
-        raise BundleError("export_cancelled", "stop")
-
-    failing = ChunkReader(boom())
-    assert failing.read(10) == b"x"
-    with pytest.raises(BundleError):
-        failing.read(10)
-    assert isinstance(failing.error, BundleError)
 
 
 # --- recipients ---------------------------------------------------------------------------------

@@ -138,8 +138,10 @@ class CameraDialog(QDialog):
         self._retranslate_dynamic()
         header = self.ui.cameras.header()
         header.setStretchLastSection(False)
+        # names, kinds and states are short and must be read whole; the source takes what is left
+        for column in (0, 1, 3):
+            header.setSectionResizeMode(column, header.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, header.ResizeMode.Stretch)
-        self.ui.cameras.setColumnWidth(0, 150)
         self.ui.kind.currentIndexChanged.connect(lambda _i: self._on_kind_changed())
         self.ui.cameras.currentItemChanged.connect(lambda _c, _p: self._on_selection_changed())
         self.ui.addButton.clicked.connect(self._on_add_clicked)
@@ -175,7 +177,9 @@ class CameraDialog(QDialog):
             if row.room not in room_items:
                 room_items[row.room] = QTreeWidgetItem(tree, [self.tr("Room %1").replace("%1", row.room)])
             parent = room_items[row.room]
-            item = QTreeWidgetItem(parent, [row.name, self._kind_text(row.kind), row.source, ""])
+            source = self.tr("generated test pattern") if row.kind == CameraKind.DEMO.value else row.source
+            item = QTreeWidgetItem(parent, [row.name, self._kind_text(row.kind), source, ""])
+            item.setToolTip(2, source)
             item.setData(0, CAMERA_ID_ROLE, row.id)
             item.setText(3, self.tr("Enabled") if row.enabled else self.tr("Disabled"))
             if row.id == selected:

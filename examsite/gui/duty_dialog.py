@@ -72,7 +72,7 @@ def load_duty(session: Session, code: str) -> SessionDuty:
         subject=SUBJECT_LABELS_ZH[ExamSubject(exam.subject)],
         starts=f"{to_local(exam.starts_at):%Y-%m-%d %H:%M}",
         ends=f"{to_local(exam.ends_at):%H:%M}",
-        rooms=tuple(room.name for room in exam.rooms),
+        rooms=tuple(sorted(room.name for room in exam.rooms)),
         candidates=int(count or 0),
         duty=tuple(staff_on_duty(session, exam)),
     )
@@ -104,7 +104,10 @@ class DutyDialog(QDialog):
         self.ui.errorLabel.setProperty("state", "alert")
         self._set_headers()
         header = self.ui.duty.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, header.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, header.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, header.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.ui.duty.verticalHeader().hide()
         self.ui.session.currentIndexChanged.connect(lambda _i: self.reload_duty())
         self.ui.staff.currentIndexChanged.connect(lambda _i: self._on_staff_changed())
@@ -162,7 +165,6 @@ class DutyDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, (entry.staff_no, entry.role))
                 table.setItem(row, column, item)
-        table.resizeColumnsToContents()
         self._update_buttons()
 
     def _session_text(self, duty: SessionDuty) -> str:

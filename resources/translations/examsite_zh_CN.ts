@@ -398,6 +398,10 @@
       <translation>考场 %1</translation>
     </message>
     <message>
+      <source>generated test pattern</source>
+      <translation>程序生成的测试画面</translation>
+    </message>
+    <message>
       <source>Enabled</source>
       <translation>已启用</translation>
     </message>

@@ -102,7 +102,7 @@ def test_demo_camera_added_tested_and_previewed(qtbot, store: Store, dialog: Cam
     camera_id = add(qtbot, dialog)
     row = dialog.ui.cameras.currentItem()
     assert row.parent().text(0) == "Room 102"
-    assert [row.text(c) for c in range(4)] == ["前门", "Demo pattern", "demo", "Enabled"]
+    assert [row.text(c) for c in range(4)] == ["前门", "Demo pattern", "generated test pattern", "Enabled"]
 
     # the preview is the live wall's tile, showing the generated pattern
     tile = dialog.tile

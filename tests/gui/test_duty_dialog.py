@@ -174,13 +174,15 @@ def test_without_sessions_or_staff_the_dialog_says_what_to_do(
 def test_file_menu_opens_both_set_up_dialogs(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]
     from examsite.gui.camera_dialog import CameraDialog
 
-    texts = [a.text() for a in main_window.ui.menuFile.actions()]
-    start = texts.index(main_window.ui.actionNewSession.text())
-    assert texts[start + 1 : start + 3] == ["Cameras…", "Staff on duty…"]
+    actions = main_window.ui.menuFile.actions()
+    start = actions.index(main_window.ui.actionNewSession)
+    assert actions[start + 1 : start + 3] == [main_window.actionCameras, main_window.actionStaffOnDuty]
+    # the window opens in Chinese by default: the two entries are translated
+    assert [a.text() for a in actions[start + 1 : start + 3]] == ["摄像头…", "当班工作人员…"]
     main_window.actionStaffOnDuty.trigger()
     duty = main_window.findChild(DutyDialog)
     assert duty is not None
-    qtbot.waitUntil(lambda: "No exam session yet" in duty.ui.sessionInfo.text())
+    qtbot.waitUntil(lambda: "尚无考试场次" in duty.ui.sessionInfo.text())
     duty.close()
     main_window.actionCameras.trigger()
     cameras = main_window.findChild(CameraDialog)

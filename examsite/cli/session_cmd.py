@@ -116,7 +116,7 @@ def run_show(args: argparse.Namespace, ctx: CliContext) -> int:
         print(f"session {exam.code}: {exam.occupation} {exam.level} {subject}")
         start, end = to_local(exam.starts_at), to_local(exam.ends_at)
         print(f"  times      {start:%Y-%m-%d %H:%M} - {end:%Y-%m-%d %H:%M} (Beijing time)")
-        print(f"  rooms      {', '.join(room.name for room in exam.rooms)}")
+        print(f"  rooms      {', '.join(sorted(room.name for room in exam.rooms))}")
         print(f"  candidates {count}")
         duty = staff_on_duty(session, exam)
         print(f"  staff on duty ({len(duty)})" + ("" if duty else ": none yet"))

@@ -75,27 +75,35 @@ def make_recording(root: Path, segments: int = 6) -> Recorded:
                             began + timedelta(minutes=2), ("101",)),
                 actor="t",
             )  # fmt: skip
+        errors = open(root / "recorder.stderr", "w+b")  # noqa: SIM115  (read back on failure)
         proc = subprocess.Popen(
             [sys.executable, "-m", "examsite.cli.main", "record", *FAST],
             env={**os.environ, "EXAMSITE_DATA_DIR": str(root), "EXAMSITE_DB": f"sqlite:///{paths.database}"},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
         )
         started = utc_now()
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 90
             segs = select(func.count()).select_from(Segment).where(Segment.camera_id == demo)
             gaps = select(func.count()).select_from(CoverageGap).where(CoverageGap.camera_id == dead)
             while _count(store, segs) < segments or _count(store, gaps) < 1:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError("the recorder did not record the demo camera in time")
+                    errors.seek(0)
+                    raise AssertionError(
+                        f"the recorder did not record in time: {_count(store, segs)} segment(s), "
+                        f"{_count(store, gaps)} gap(s), exit {proc.poll()}: {errors.read()[-2000:]!r}"
+                    )
                 time.sleep(0.25)  # a child process: there is no signal to await
             proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=30) == 0
+            code = proc.wait(timeout=30)
+            errors.seek(0)
+            assert code == 0, errors.read()[-2000:]
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(timeout=10)
+            errors.close()
         return Recorded(paths, demo, dead, "2026A", began - timedelta(seconds=20), started, utc_now())
     finally:
         store.close()

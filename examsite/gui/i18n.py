@@ -48,6 +48,8 @@ class Translations:
         qt_base = QTranslator()
         from examsite.gui.qt import QLibraryInfo
 
-        if qt_base.load(QLocale(language), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        if qt_base.load(
+            QLocale(language), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        ):
             app.installTranslator(qt_base)
             self._installed.append(qt_base)

@@ -281,32 +281,27 @@ def main() -> int:
     from examsite.cli.context import CliContext
     from examsite.clock import utc_now
     from examsite.gui.app import create_main_window
-    from examsite.gui.live_wall import LiveWallPage
     from examsite.gui.qt import QApplication, QSettings
-    from examsite.gui.recorder_supervisor import RecorderSupervisor
-    from examsite.gui.timeline import TimelinePage
     from examsite.incidents.marks import mark_moment
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(data_dir / "settings"))
     ctx = CliContext()
-    window = create_main_window(ctx, lang=args.lang, offer_demo=False)
+    # The window's own recorder supervisor and pages, as a user gets them.
+    window = create_main_window(ctx, lang=args.lang, offer_demo=False, record=True)
     app = QApplication.instance()
     window.resize(1380, 860)
     window.show()
-    supervisor = RecorderSupervisor(
-        ctx.paths,
-        f"sqlite:///{ctx.paths.database}",
-        record_args=["--segment-seconds", "2", "--open-timeout", "1", "--read-timeout", "2"],
-        backoff_initial=6.0,
-    )
-    wall = LiveWallPage(ctx.store, window.taskman, ctx.paths)
-    window.ui.pages.addWidget(wall)
-    window.ui.pages.setCurrentWidget(wall)
-    wall.set_supervisor(supervisor)
+    supervisor = window.supervisor
+    assert supervisor is not None
+    # Set before the window starts it (on its first overview): short segments, a visible crash gap.
+    supervisor.record_args = ["--segment-seconds", "2", "--open-timeout", "1", "--read-timeout", "2"]
+    supervisor.backoff_initial = 6.0
+    wall = window.live_wall
+    window.show_live_wall()
+    _wait(app, lambda: window.room_combo.currentText() == "101", 20, "the rooms")
     wall.set_room("101")
     try:
-        supervisor.start()
         _wait(app, lambda: supervisor.state == "recording", 30, "the recorder")
         _settle(app, 18)
         os.kill(supervisor.pid or 0, signal.SIGKILL)  # a crash: the supervisor restarts it after 6 s
@@ -320,9 +315,8 @@ def main() -> int:
         _settle(app, 1)
         _shoot(window, args.out / "live_wall.png")
 
-        timeline = TimelinePage(ctx.store, window.taskman, ctx.paths)
-        window.ui.pages.addWidget(timeline)
-        window.ui.pages.setCurrentWidget(timeline)
+        timeline = window.timeline
+        window.show_timeline()
         _wait(app, lambda: timeline.data is not None, 20, "the timeline")
         _settle(app, 0.5)
         _shoot(window, args.out / "timeline.png")

@@ -1,5 +1,9 @@
 """Adjudication screens: the case archive (art. 21), a case's history, and the 认定 dialog (arts. 5–18).
 
+The page also carries the later steps on the selected case (notice, service, decision, review,
+reports: :mod:`examsite.gui.case_dialogs`), "Save PDF…" for every issued document, and the registers
+beside the archive (deadlines, bans, statistics: :mod:`examsite.gui.deadlines_page`) as tabs.
+
 Store work runs on the task manager's worker; the page and dialog only show plain data that comes
 back. Refusals (recusal under art. 18, a changed clause without a reason, an unanswered condition)
 are shown in the dialog, which stays open so nothing typed is lost.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,8 +21,23 @@ from sqlalchemy.orm import Session
 from examsite.adjudication.cases import CaseSearch, current_record, get_case, search_cases
 from examsite.adjudication.determination import KEEP, Decider, current_determination, determine, outcome_of
 from examsite.adjudication.notices import case_documents
+from examsite.adjudication.reports import export_cases_csv
+from examsite.adjudication.workdays import WorkdayCalendar
 from examsite.clock import to_local, utc_now
 from examsite.errors import ExamsiteError
+from examsite.gui.case_dialogs import (
+    CaseStepDialog,
+    DecisionDialog,
+    NoticeDialog,
+    ReportDialog,
+    ReviewDialog,
+    ServiceDialog,
+    StoredDocument,
+    load_calendar,
+    load_documents,
+    save_pdf,
+)
+from examsite.gui.deadlines_page import BansPanel, DeadlinesPanel, StatisticsPanel, ask_csv_path
 from examsite.gui.qt import (
     QT_TRANSLATE_NOOP,
     QAbstractItemView,
@@ -30,17 +50,21 @@ from examsite.gui.qt import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     Qt,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
     Signal,
 )
+from examsite.gui.signals import emit
 from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.rules import Severity, load_catalogue
@@ -128,14 +152,26 @@ class CaseTableModel(RowsTableModel[CaseRow]):
 
 
 class CasesPage(QWidget):
-    """The archive with filters, the selected case's history, and the determine action."""
+    """The archive with filters, the selected case's history and actions, and the registers as tabs."""
 
     case_determined = Signal(str)
+    case_changed = Signal(str)  # any later step (notice, service, decision, review, flag) was stored
+    pdf_saved = Signal(str)
 
-    def __init__(self, store: Any, taskman: TaskManager, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        taskman: TaskManager,
+        parent: QWidget | None = None,
+        *,
+        calendar: WorkdayCalendar | None = None,
+        data_dir: Path | None = None,
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.taskman = taskman
+        # The administrator's holiday overrides live in the data folder, as for the command line.
+        self.calendar = calendar or load_calendar(data_dir)
         self.model = CaseTableModel(self)
         self.title = QLabel(objectName="pageTitle")
         self.state_filter = QComboBox()
@@ -148,28 +184,80 @@ class CasesPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
         self.detail = QPlainTextEdit(readOnly=True)
+        self.error = QLabel(wordWrap=True, objectName="errorLabel")
         self.determine_button = QPushButton()
-        self.determine_button.setEnabled(False)
+        self.notice_button = QPushButton()
+        self.service_button = QPushButton()
+        self.decision_button = QPushButton()
+        self.review_button = QPushButton()
+        self.pdf_button = QPushButton()
+        self.reports_button = QPushButton()
+        self.export_button = QPushButton()
+        self.service_menu = QMenu(self)
+        self.service_notice = self.service_menu.addAction("")
+        self.service_decision = self.service_menu.addAction("")
+        self.service_button.setMenu(self.service_menu)
+        self.reports_menu = QMenu(self)
+        self.report_result = self.reports_menu.addAction("")
+        self.report_escalation = self.reports_menu.addAction("")
+        self.reports_button.setMenu(self.reports_menu)
+        self.case_buttons = (
+            self.determine_button,
+            self.notice_button,
+            self.service_button,
+            self.decision_button,
+            self.review_button,
+            self.pdf_button,
+            self.reports_button,
+        )
+        for button in self.case_buttons:
+            button.setEnabled(False)
         filters = QHBoxLayout()
         filters.addWidget(self.state_filter)
         filters.addWidget(self.search, 1)
+        filters.addWidget(self.export_button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
         actions = QHBoxLayout()
         actions.addStretch(1)
-        actions.addWidget(self.determine_button)
+        for button in self.case_buttons:
+            actions.addWidget(button)
+        archive = QWidget()
+        archive_layout = QVBoxLayout(archive)
+        archive_layout.setContentsMargins(0, 0, 0, 0)
+        archive_layout.addLayout(filters)
+        archive_layout.addWidget(split, 1)
+        archive_layout.addWidget(self.error)
+        archive_layout.addLayout(actions)
+        self.deadlines = DeadlinesPanel(store, taskman, self.calendar)
+        self.bans = BansPanel(store, taskman)
+        self.statistics = StatisticsPanel(store, taskman)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(archive, "")
+        self.tabs.addTab(self.deadlines, "")
+        self.tabs.addTab(self.bans, "")
+        self.tabs.addTab(self.statistics, "")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addLayout(filters)
-        layout.addWidget(split, 1)
-        layout.addLayout(actions)
+        layout.addWidget(self.tabs, 1)
         self.dialog: DecideDialog | None = None
+        self.step_dialog: CaseStepDialog | ReportDialog | None = None
         self.retranslate()
         self.state_filter.currentIndexChanged.connect(self.refresh)
         self.search.textChanged.connect(self.refresh)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.determine_button.clicked.connect(self._on_determine_clicked)
+        self.notice_button.clicked.connect(lambda: self._open_step(NoticeDialog))
+        self.service_notice.triggered.connect(lambda: self._open_service("notice"))
+        self.service_decision.triggered.connect(lambda: self._open_service("decision"))
+        self.decision_button.clicked.connect(lambda: self._open_step(DecisionDialog))
+        self.review_button.clicked.connect(lambda: self._open_step(ReviewDialog))
+        self.report_result.triggered.connect(lambda: self._open_report("result"))
+        self.report_escalation.triggered.connect(lambda: self._open_report("escalation"))
+        self.pdf_button.clicked.connect(self._on_pdf_clicked)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Cases"))
@@ -183,6 +271,29 @@ class CasesPage(QWidget):
         self.state_filter.blockSignals(False)
         self.search.setPlaceholderText(self.tr("name or ID number"))
         self.determine_button.setText(self.tr("Determine…"))
+        self.notice_button.setText(self.tr("Issue notice (告知书)…"))
+        self.service_button.setText(self.tr("Record service"))
+        self.service_notice.setText(self.tr("Service of the notice…"))
+        self.service_decision.setText(self.tr("Service of the decision…"))
+        self.decision_button.setText(self.tr("Issue decision (决定书)…"))
+        self.review_button.setText(self.tr("Review (复核)…"))
+        self.pdf_button.setText(self.tr("Save PDF…"))
+        self.reports_button.setText(self.tr("Reports"))
+        self.report_result.setText(self.tr("Result report (art. 16)…"))
+        self.report_escalation.setText(self.tr("Major situation (art. 20)…"))
+        self.export_button.setText(self.tr("Export CSV…"))
+        for index, text in enumerate(
+            (
+                self.tr("Archive"),
+                self.tr("Deadlines due soon"),
+                self.tr("Bans and certificates"),
+                self.tr("Statistics"),
+            )
+        ):
+            self.tabs.setTabText(index, text)
+        self.deadlines.retranslate()
+        self.bans.retranslate()
+        self.statistics.retranslate()
 
     def _search(self) -> CaseSearch:
         text = self.search.text().strip()
@@ -198,16 +309,26 @@ class CasesPage(QWidget):
         search = self._search()
         StoreOp(self.store, lambda s: load_rows(s, search)).success(self.model.set_rows).run(self.taskman)
 
+    def _on_tab_changed(self, index: int) -> None:
+        panel = self.tabs.widget(index)
+        if isinstance(panel, DeadlinesPanel | BansPanel | StatisticsPanel):
+            panel.refresh()
+
     def selected_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.data(rows[0], Qt.ItemDataRole.UserRole) if rows else None
 
     def _on_selection_changed(self, *_: Any) -> None:
         case_id = self.selected_id()
-        self.determine_button.setEnabled(case_id is not None)
+        for button in self.case_buttons:
+            button.setEnabled(case_id is not None)
+        self.error.clear()
         if case_id is None:
             self.detail.clear()
             return
+        self._load_detail(case_id)
+
+    def _load_detail(self, case_id: str) -> None:
         StoreOp(self.store, lambda s: load_detail(s, case_id)).success(self.detail.setPlainText).run(
             self.taskman
         )
@@ -222,11 +343,97 @@ class CasesPage(QWidget):
         self.dialog.open()
 
     def _on_determined(self, case_id: str) -> None:
-        self.case_determined.emit(case_id)
+        emit(self.case_determined, case_id)
         self.refresh()
-        StoreOp(self.store, lambda s: load_detail(s, case_id)).success(self.detail.setPlainText).run(
-            self.taskman
-        )
+        self._load_detail(case_id)
+
+    def _open_step(self, cls: type[NoticeDialog] | type[DecisionDialog] | type[ReviewDialog]) -> None:
+        case_id = self.selected_id()
+        if case_id is None:
+            return
+        dialog = cls(self.store, self.taskman, case_id, self.calendar, self)
+        self._show_step(dialog)
+
+    def _open_service(self, kind: str) -> None:
+        case_id = self.selected_id()
+        if case_id is None:
+            return
+        which: Any = kind
+        self._show_step(ServiceDialog(self.store, self.taskman, case_id, self.calendar, which, self))
+
+    def _show_step(self, dialog: CaseStepDialog) -> None:
+        self.step_dialog = dialog
+        dialog.done.connect(self._on_changed)
+        dialog.open()
+
+    def _open_report(self, kind: str) -> None:
+        case_id = self.selected_id()
+        if case_id is None:
+            return
+        which: Any = kind
+        dialog = ReportDialog(self.store, self.taskman, case_id, which, self)
+        dialog.flagged.connect(self._on_changed)
+        dialog.saved.connect(lambda path: emit(self.pdf_saved, path))
+        self.step_dialog = dialog
+        dialog.open()
+
+    def _on_changed(self, case_id: str) -> None:
+        emit(self.case_changed, case_id)
+        self.refresh()
+        self._load_detail(case_id)
+
+    def _on_pdf_clicked(self) -> None:
+        case_id = self.selected_id()
+        if case_id is None:
+            return
+        self.error.clear()
+        StoreOp(self.store, lambda s: load_documents(s, case_id)).success(self._choose_document).failure(
+            self._show_error
+        ).run(self.taskman)
+
+    def _choose_document(self, documents: list[StoredDocument]) -> None:
+        if not documents:
+            self.error.setText(self.tr("This case has no issued document yet."))
+            return
+        labels = [f"{d.kind} {d.reference} ({d.issued_on})" for d in documents]
+        chosen = documents[0]
+        if len(documents) > 1:
+            label, ok = QInputDialog.getItem(
+                self, self.tr("Save PDF"), self.tr("Which document?"), labels, len(labels) - 1, False
+            )
+            if not ok:
+                return
+            chosen = documents[labels.index(label)]
+        self.render_document(chosen)
+
+    def render_document(self, stored: StoredDocument) -> None:
+        """Ask where and render the stored document to PDF on the GUI thread (its text extracts exactly)."""
+        safe = stored.reference.replace("/", "-").replace("\\", "-")
+        try:
+            path = save_pdf(self, stored.document, f"{safe}.pdf")
+        except ExamsiteError as exc:
+            self._show_error(exc)
+            return
+        if path is not None:
+            emit(self.pdf_saved, str(path))
+
+    def _on_export_clicked(self) -> None:
+        path = ask_csv_path(self, "cases.csv")
+        if path is None:
+            return
+        search = self._search()
+
+        def run(session: Session) -> str:
+            export_cases_csv(search_cases(session, search), path)
+            return str(path)
+
+        StoreOp(self.store, run).failure(self._show_error).run(self.taskman)
+
+    def _show_error(self, exc: BaseException) -> None:
+        if isinstance(exc, ExamsiteError):
+            self.error.setText(str(exc))
+        else:
+            self.error.setText(self.tr("Unexpected error: %1").replace("%1", repr(exc)))
 
 
 class DecideDialog(QDialog):
@@ -342,7 +549,7 @@ class DecideDialog(QDialog):
 
     def _on_done(self, case_id: str) -> None:
         self.buttons.setEnabled(True)
-        self.determined.emit(case_id)
+        emit(self.determined, case_id)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

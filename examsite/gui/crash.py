@@ -43,6 +43,7 @@ from examsite.gui.qt import (
     qInstallMessageHandler,
     qVersion,
 )
+from examsite.gui.signals import emit
 
 __all__ = ["CrashHandling", "CrashReportDialog", "install_crash_handling", "offer_pending_reports"]
 
@@ -106,7 +107,7 @@ class CrashHandling:
     def on_report(self, exc_info: logs.ExcInfo, path: Path | None) -> None:
         """Called by the excepthook after the report was written, in whichever thread failed."""
         summary = "".join(f"{exc_info[0].__name__}: {exc_info[1]}".splitlines()[:1])
-        self.notifier.crashed.emit(summary, str(path) if path else "")
+        emit(self.notifier.crashed, summary, str(path) if path else "")
 
     def show_crash_dialog(self, summary: str, path: str) -> QMessageBox | None:
         """A non-blocking message naming the report; one at a time."""

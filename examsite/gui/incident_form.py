@@ -35,6 +35,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.signals import emit
 from examsite.gui.taskman import LongJob, StoreOp, TaskManager
 from examsite.incidents.evidence import (
     ClipRequest,
@@ -443,7 +444,7 @@ class IncidentFormDialog(QDialog):
         StoreOp(self.store, save).success(self._on_saved).failure(self._on_failed).run(self.taskman)
 
     def _on_saved(self, incident_id: str) -> None:
-        self.record_saved.emit(incident_id)
+        emit(self.record_saved, incident_id)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

@@ -20,6 +20,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.signals import emit
 from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.incidents.queries import IncidentSummary, list_incidents
@@ -104,7 +105,7 @@ class IncidentsPage(QWidget):
         self.subject_filter.currentIndexChanged.connect(self.refresh)
         self.search.textChanged.connect(self.refresh)
         self.table.doubleClicked.connect(
-            lambda index: self.open_requested.emit(self.model.data(index, Qt.ItemDataRole.UserRole))
+            lambda index: emit(self.open_requested, self.model.data(index, Qt.ItemDataRole.UserRole))
         )
         self.open_button.clicked.connect(lambda: self._emit_selected(self.open_requested))
         self.sign_button.clicked.connect(lambda: self._emit_selected(self.sign_requested))
@@ -139,7 +140,7 @@ class IncidentsPage(QWidget):
         self.open_button.setText(self.tr("Open record…"))
         self.sign_button.setText(self.tr("Co-sign…"))
         self.confirm_button.setText(self.tr("Confirm (room head)…"))
-        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.model.COLUMNS) - 1)
+        emit(self.model.headerDataChanged, Qt.Orientation.Horizontal, 0, len(self.model.COLUMNS) - 1)
 
     def selected_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -148,7 +149,7 @@ class IncidentsPage(QWidget):
     def _emit_selected(self, signal: Any) -> None:
         incident_id = self.selected_id()
         if incident_id:
-            signal.emit(incident_id)
+            emit(signal, incident_id)
 
     def refresh(self) -> None:
         state = self.state_filter.currentData() or None

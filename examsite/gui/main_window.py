@@ -29,6 +29,7 @@ from examsite.gui.qt import (
     Signal,
 )
 from examsite.gui.recorder_supervisor import RecorderSupervisor
+from examsite.gui.signals import emit
 from examsite.gui.taskman import LongJob, StoreOp, TaskManager
 from examsite.gui.timeline import TimelinePage
 from examsite.incidents.marks import mark_moment
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self.ui.pages.addWidget(self.live_wall)
         self.timeline = TimelinePage(self.store, self.taskman, ctx.paths, self)
         self.ui.pages.addWidget(self.timeline)
-        self.cases_page = CasesPage(self.store, self.taskman, self)
+        self.cases_page = CasesPage(self.store, self.taskman, self, data_dir=ctx.paths.data_dir)
         self.ui.pages.addWidget(self.cases_page)
         # The recorder runs in its own process so a busy or frozen window never drops a frame.
         self.supervisor: RecorderSupervisor | None = None
@@ -158,6 +159,10 @@ class MainWindow(QMainWindow):
         self.actionCameras.triggered.connect(self.open_cameras)
         self.actionStaffOnDuty.triggered.connect(self.open_staff_on_duty)
         self.actionImportBundle.triggered.connect(self.open_bundle_import)
+        # adjudication (issue 7): View ▸ Deadlines due soon, after Cases
+        self.actionDeadlines = QAction(self)
+        self.ui.menuView.addAction(self.actionDeadlines)
+        self.actionDeadlines.triggered.connect(self.show_deadlines)
         self.incidents_page.open_requested.connect(self.open_incident_form)
         self.incidents_page.sign_requested.connect(
             lambda incident_id: self.open_signing(incident_id, confirm=False)
@@ -189,7 +194,9 @@ class MainWindow(QMainWindow):
         self.actionImportBundle.setText(self.tr("Verify or import a case bundle…"))
         self.actionCameras.setText(self.tr("Cameras…"))
         self.actionStaffOnDuty.setText(self.tr("Staff on duty…"))
+        self.actionDeadlines.setText(self.tr("Deadlines due soon"))
         self.incidents_page.retranslate()
+        self.cases_page.retranslate()
         self._status_store.setText(self.tr("Database: %1").replace("%1", self.store.url))
         self.ui.storeValue.setText(self.store.url)
         self._show_overview()
@@ -330,7 +337,7 @@ class MainWindow(QMainWindow):
         )
         self.demo_box = box
         box.open()  # not exec(): the window keeps running (and recording) while it is shown
-        self.demo_ready.emit()
+        emit(self.demo_ready)
 
     # -- incidents ----------------------------------------------------------------------------
     def mark_incident(self) -> None:
@@ -347,7 +354,7 @@ class MainWindow(QMainWindow):
 
     def _on_incident_marked(self, incident_id: str) -> None:
         self.statusBar().showMessage(self.tr("Incident moment stored; fill in the record."), 10_000)
-        self.incident_marked.emit(incident_id)
+        emit(self.incident_marked, incident_id)
         self.incidents_page.refresh()
         self.open_incident_form(incident_id)
 
@@ -368,6 +375,11 @@ class MainWindow(QMainWindow):
 
     def show_cases(self) -> None:
         self.ui.pages.setCurrentWidget(self.cases_page)
+        self.cases_page.refresh()
+
+    def show_deadlines(self) -> None:
+        self.show_cases()
+        self.cases_page.tabs.setCurrentWidget(self.cases_page.deadlines)
 
     def _on_room_changed(self, room: str) -> None:
         if room:

@@ -25,6 +25,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.sites.candidates import RosterPreview, import_roster, preview_roster
 from examsite.sites.sessions import SessionSpec, create_session, find_session, list_sessions
@@ -116,7 +117,7 @@ class SessionDialog(QDialog):
         StoreOp(self.store, save).success(self._on_saved).failure(self._on_failed).run(self.taskman)
 
     def _on_saved(self, code: str) -> None:
-        self.session_created.emit(code)
+        emit(self.session_created, code)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -219,7 +220,7 @@ class RosterImportDialog(QDialog):
         StoreOp(self.store, run).success(self._on_imported).failure(self._on_failed).run(self.taskman)
 
     def _on_imported(self, count: int) -> None:
-        self.imported.emit(count)
+        emit(self.imported, count)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

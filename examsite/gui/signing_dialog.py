@@ -18,6 +18,7 @@ from examsite.config import Paths
 from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_signing_dialog import Ui_SigningDialog
 from examsite.gui.qt import QDialog, QDialogButtonBox, QFont, QWidget, Signal
+from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.identity.roster import ROLE_LABELS_ZH, Role
 from examsite.identity.staff import KdfChoice, current_roster, list_staff, unlock_staff_key
@@ -210,9 +211,9 @@ class SigningDialog(QDialog):
             return
         assert self.context is not None
         if self.confirm:
-            self.incident_confirmed.emit(self.context.view.id)
+            emit(self.incident_confirmed, self.context.view.id)
         else:
-            self.incident_signed.emit(self.context.view.id)
+            emit(self.incident_signed, self.context.view.id)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_site_dialog import Ui_SiteSetupDialog
 from examsite.gui.qt import QDialog, QWidget, Signal
+from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.sites.setup import SiteSpec, init_site
 
@@ -45,7 +46,7 @@ class SiteSetupDialog(QDialog):
         ).run(self.taskman)
 
     def _on_saved(self, site_code: str) -> None:
-        self.site_saved.emit(site_code)
+        emit(self.site_saved, site_code)
         self.accept()
 
     def _on_failed(self, exc: BaseException) -> None:

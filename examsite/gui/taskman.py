@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from examsite.gui.qt import QObject, Signal
+from examsite.gui.signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class TaskManager(QObject):
         """Run ``fn`` on the worker; call ``on_done(future)`` on the GUI thread afterwards."""
         self._pending += 1
         future = self._executor.submit(fn)
-        future.add_done_callback(lambda fut: self._bridge.finished.emit(on_done, fut))
+        future.add_done_callback(lambda fut: emit(self._bridge.finished, on_done, fut))
 
     def _on_finished(self, callback: Callable[[Future[Any]], None], future: Future[Any]) -> None:
         self._pending -= 1
@@ -114,16 +115,16 @@ class LongJob(QObject):
         self._cancel.set()
 
     def report(self, done: int, total: int, text: str = "") -> None:
-        self.progressed.emit(done, total, text)
+        emit(self.progressed, done, total, text)
 
     def start(self) -> None:
         def run() -> None:
             try:
                 result = self._fn(self)
             except BaseException as exc:  # delivered to the GUI thread, which shows it
-                self.failed.emit(exc)
+                emit(self.failed, exc)
             else:
-                self.finished.emit(result)
+                emit(self.finished, result)
 
         self._thread = threading.Thread(target=run, name="long-job", daemon=True)
         self._thread.start()

@@ -54,3 +54,19 @@ def test_version_from_the_command_line() -> None:
         [sys.executable, "-m", "examsite.cli.main", "--version"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.stdout.strip() == f"examsite {__version__}"
+
+
+def test_gui_emits_signals_only_through_the_repairing_helper() -> None:
+    """PySide6 6.12.0 drops a reference to True on every Python emit; a window left open for a day
+    would abort. Every emit goes through examsite.gui.signals.emit, which gives it back."""
+    import re
+
+    raw = re.compile(r"(?<!def )\b[\w\.]+\.emit\(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "examsite" / "gui").glob("*.py"))
+        if path.name != "signals.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if raw.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert offenders == []

@@ -61,6 +61,7 @@ class FormContext:
     room: str | None
     session_code: str | None
     version: int
+    session_ends: datetime | None = None
     candidates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     staff: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     institution: tuple[str, str] = ("", "")
@@ -83,6 +84,7 @@ def load_form_context(session: Session, incident_id: str) -> FormContext:
         room=room.name if room else None,
         session_code=exam.code if exam else None,
         version=incident.current_version,
+        session_ends=exam.ends_at if exam else None,
     )
     if exam is not None:
         for c in session.execute(
@@ -230,7 +232,13 @@ class IncidentFormDialog(QDialog):
             .replace("%2", where)
         )
         self.ui.occurredAt.setDateTime(_qdatetime(ctx.marked_at))
-        self.ui.discoveredAt.setDateTime(_qdatetime(ctx.marked_at))
+        now = utc_now()
+        # A moment marked on the playback timeline was seen later: discovered now, and after the
+        # assessment when its session is over (art. 15 ¶2).
+        seen_later = now - ctx.marked_at > timedelta(minutes=5)
+        self.ui.discoveredAt.setDateTime(_qdatetime(now if seen_later else ctx.marked_at))
+        if seen_later and ctx.session_ends is not None and ctx.session_ends < now:
+            self.ui.foundAfter.setChecked(True)
         self.ui.cutClipButton.setEnabled(bool(ctx.cameras))
         self._show_evidence()
         if ctx.record:

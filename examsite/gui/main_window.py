@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ from examsite.gui.taskman import LongJob, StoreOp, TaskManager
 from examsite.gui.timeline import TimelinePage
 from examsite.incidents.marks import mark_moment
 from examsite.sites.setup import current_site
+from examsite.store.models import Camera
 
 if TYPE_CHECKING:
     from examsite.cli.context import CliContext
@@ -144,6 +146,7 @@ class MainWindow(QMainWindow):
         self.ui.actionCases.triggered.connect(self.show_cases)
         self.room_combo.currentTextChanged.connect(self._on_room_changed)
         self.timeline.incident_clicked.connect(self.open_incident_form)
+        self.timeline.mark_requested.connect(self.mark_incident_seen_on_video)
         # case bundles (issue 6): File ▸ Export… / Verify or import…, before Quit
         self.actionExportBundle = QAction(self)
         self.actionImportBundle = QAction(self)
@@ -346,6 +349,19 @@ class MainWindow(QMainWindow):
         room = self.room_combo.currentText() or None
 
         def store_mark(session: Session) -> str:
+            return mark_moment(session, marked_by="window", room=room, at=moment).id
+
+        StoreOp(self.store, store_mark).success(self._on_incident_marked).failure(self._on_store_failed).run(
+            self.taskman
+        )
+
+    def mark_incident_seen_on_video(self, camera_id: str, moment: datetime) -> None:
+        """Record an incident seen while reviewing the recording (art. 15 ¶2): the moment is the
+        wall-clock time on the video, in that camera's room."""
+
+        def store_mark(session: Session) -> str:
+            camera = session.get(Camera, camera_id)
+            room = camera.room.name if camera is not None else None
             return mark_moment(session, marked_by="window", room=room, at=moment).id
 
         StoreOp(self.store, store_mark).success(self._on_incident_marked).failure(self._on_store_failed).run(

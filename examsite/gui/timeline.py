@@ -446,6 +446,8 @@ class TimelinePage(QWidget):
     #: Forwarded from the timeline (the lead may offer "record an incident found on video" here).
     position_clicked = Signal(str, object)
     incident_clicked = Signal(str)
+    #: The player asked to record an incident seen on the recording: camera id, aware UTC datetime.
+    mark_requested = Signal(str, object)
 
     def __init__(self, store: Any, taskman: TaskManager, paths: Paths, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -556,6 +558,8 @@ class TimelinePage(QWidget):
         if self.player is not None:
             self.player.close()
         self.player = ClipPlayerDialog(self.store, self.taskman, self.paths, self)
+        # "record an incident seen at this moment" (art. 15 ¶2) goes to whoever records incidents
+        self.player.mark_requested.connect(self.mark_requested)
         self.player.open_recording(camera_id, moment)
         self.player.show()
         return self.player

@@ -307,7 +307,15 @@ class CasesPage(QWidget):
 
     def refresh(self) -> None:
         search = self._search()
-        StoreOp(self.store, lambda s: load_rows(s, search)).success(self.model.set_rows).run(self.taskman)
+        StoreOp(self.store, lambda s: load_rows(s, search)).success(self._on_rows).run(self.taskman)
+
+    def _on_rows(self, rows: list[CaseRow]) -> None:
+        # A refresh after an action must not drop the case being worked on (the model reset would).
+        selected = self.selected_id()
+        self.model.set_rows(rows)
+        index = next((i for i, r in enumerate(rows) if r.id == selected), None)
+        if index is not None:
+            self.table.selectRow(index)
 
     def _on_tab_changed(self, index: int) -> None:
         panel = self.tabs.widget(index)

@@ -34,6 +34,7 @@ from examsite.gui.pdf import render_pdf
 from examsite.gui.qt import (
     QCheckBox,
     QComboBox,
+    QCoreApplication,
     QDate,
     QDateEdit,
     QDialog,
@@ -100,11 +101,11 @@ def deadline_or_refusal(compute: Callable[[], date]) -> tuple[date | None, str]:
     return due, due.isoformat()
 
 
-def error_text(widget: QWidget, exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """The core's sentence for a refusal; anything else is named as unexpected."""
     if isinstance(exc, ExamsiteError):
         return str(exc)
-    return widget.tr("Unexpected error: %1").replace("%1", repr(exc))
+    return QCoreApplication.translate("CaseDialogs", "Unexpected error: %1").replace("%1", repr(exc))
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def load_documents(session: Session, case_id: str) -> list[StoredDocument]:
 
 def save_pdf(parent: QWidget, document: Document, suggested: str) -> Path | None:
     """Ask where, then render ``document`` on the GUI thread (Qt painting); ``None`` when cancelled."""
-    name, _ = QFileDialog.getSaveFileName(parent, parent.tr("Save PDF"), suggested, "PDF (*.pdf)")
+    title = QCoreApplication.translate("CaseDialogs", "Save PDF")
+    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, "PDF (*.pdf)")
     if not name:
         return None
     return render_pdf(document, Path(name))
@@ -187,11 +189,11 @@ class CaseStepDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.error.setText(error_text(self, exc))
+        self.error.setText(error_text(exc))
 
 
-def _served_row(dialog: QDialog, checked: bool = False) -> tuple[QCheckBox, QDateEdit]:
-    check = QCheckBox(dialog.tr("Served on"))
+def _served_row(checked: bool = False) -> tuple[QCheckBox, QDateEdit]:
+    check = QCheckBox(QCoreApplication.translate("CaseDialogs", "Served on"))
     check.setChecked(checked)
     edit = date_edit()
     edit.setEnabled(checked)
@@ -216,7 +218,7 @@ class NoticeDialog(CaseStepDialog):
         self.issued_on = date_edit()
         self.statement_until = date_edit(today() + timedelta(days=7))
         self.route = QLineEdit()
-        self.served, self.served_on = _served_row(self)
+        self.served, self.served_on = _served_row()
         self.method = QLineEdit("直接送达")
         self.form.addRow(self.tr("Reference (文号)"), self.reference)
         self.form.addRow(self.tr("Date"), self.issued_on)
@@ -366,7 +368,7 @@ class DecisionDialog(CaseStepDialog):
         self.certificates = QPlainTextEdit()
         self.certificates.setPlaceholderText(self.tr("one certificate number per line"))
         self.certificates.setFixedHeight(50)
-        self.served, self.served_on = _served_row(self)
+        self.served, self.served_on = _served_row()
         self.method = QLineEdit("直接送达")
         self.form.addRow(self.tr("Decider staff id"), self.decider_id)
         self.form.addRow(self.tr("Decider name"), self.decider_name)
@@ -742,4 +744,4 @@ class ReportDialog(QDialog):
             emit(self.saved, str(path))
 
     def _on_failed(self, exc: BaseException) -> None:
-        self.error.setText(error_text(self, exc))
+        self.error.setText(error_text(exc))

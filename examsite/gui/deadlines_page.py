@@ -25,6 +25,7 @@ from examsite.gui.qt import (
     QAbstractItemView,
     QBrush,
     QColor,
+    QCoreApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -58,7 +59,8 @@ def _table(model: RowsTableModel[Any]) -> QTableView:
 
 
 def ask_csv_path(parent: QWidget, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, parent.tr("Export CSV"), suggested, "CSV (*.csv)")
+    title = QCoreApplication.translate("CaseDialogs", "Export CSV")
+    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, "CSV (*.csv)")
     return Path(name) if name else None
 
 
@@ -138,7 +140,7 @@ class DeadlinesPanel(QWidget):
         StoreOp(
             self.store,
             lambda s: notices.deadlines_due(s, on, within_working_days=within, calendar=calendar),
-        ).success(self.model.set_rows).failure(lambda exc: self.error.setText(error_text(self, exc))).run(
+        ).success(self.model.set_rows).failure(lambda exc: self.error.setText(error_text(exc))).run(
             self.taskman
         )
 
@@ -266,7 +268,7 @@ class BansPanel(QWidget):
         self.voids.set_rows(loaded[1])
 
     def _show(self, exc: BaseException) -> None:
-        self.error.setText(error_text(self, exc))
+        self.error.setText(error_text(exc))
 
     def _on_export_bans(self) -> None:
         path = ask_csv_path(self, "bans.csv")
@@ -378,7 +380,7 @@ class StatisticsPanel(QWidget):
         ).failure(self._show).run(self.taskman)
 
     def _show(self, exc: BaseException) -> None:
-        self.error.setText(error_text(self, exc))
+        self.error.setText(error_text(exc))
 
     def _on_csv(self) -> None:
         path = ask_csv_path(self, f"statistics-{self.year.value()}.csv")

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examsite.adjudication.cases import CaseSearch, current_record, get_case, search_cases
@@ -68,7 +69,7 @@ from examsite.gui.signals import emit
 from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.rules import Severity, load_catalogue
-from examsite.store.models import CaseState
+from examsite.store.models import CaseState, ReviewRequest
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,17 @@ def load_detail(session: Session, case_id: str) -> str:
         lines += [f"  {s}" for s in outcome_of(det).sentences_zh()]
     for doc in case_documents(session, case):
         served = doc.served_on.isoformat() if doc.served_on else "—"
-        lines.append(f"{doc.kind} {doc.reference} {doc.issued_on} served {served}")
+        # A served decision opens the art. 19 window; show its end where the case is read.
+        until = f", review may be requested until {doc.review_deadline}" if doc.review_deadline else ""
+        lines.append(f"{doc.kind} {doc.reference} {doc.issued_on} served {served}{until}")
+    for review in session.execute(
+        select(ReviewRequest).where(ReviewRequest.case_id == case.id).order_by(ReviewRequest.requested_on)
+    ).scalars():
+        extended = " (extended)" if review.extended else ""
+        outcome = f"{review.outcome} on {review.outcome_on}" if review.outcome else "open"
+        lines.append(
+            f"review requested {review.requested_on}, decide by {review.decide_by}{extended}: {outcome}"
+        )
     return "\n".join(lines)
 
 

@@ -216,8 +216,15 @@ class VoidTableModel(RowsTableModel[VoidRow]):
         QT_TRANSLATE_NOOP("VoidTableModel", "Status"),
     )
 
+    STATUSES: ClassVar[dict[str, str]] = {
+        "pending": QT_TRANSLATE_NOOP("VoidTableModel", "to void"),
+        "done": QT_TRANSLATE_NOOP("VoidTableModel", "voided"),
+        "cancelled": QT_TRANSLATE_NOOP("VoidTableModel", "cancelled"),
+    }
+
     def display(self, row: VoidRow, column: int) -> Any:
-        return (row.person, row.id_masked, row.occupation, row.level, row.certificate, row.status)[column]
+        status = self.tr(self.STATUSES[row.status]) if row.status in self.STATUSES else row.status
+        return (row.person, row.id_masked, row.occupation, row.level, row.certificate, status)[column]
 
 
 class BansPanel(QWidget):

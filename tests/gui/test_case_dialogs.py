@@ -189,6 +189,7 @@ def test_decision_refuses_a_witness_then_issues_with_the_review_deadline(  # typ
     dialog.decider_id.setText("staff-9")
     dialog.decider_name.setText("王决")
     _accept_and_wait(qtbot, page, dialog)
+    qtbot.waitUntil(lambda: f"review may be requested until {expected}" in page.detail.toPlainText())
     with store.session() as s:
         case = get_case(s, case_id)
         decision = notices.latest_document(s, case, "decision")
@@ -277,6 +278,8 @@ def test_review_request_extension_decision_and_every_pdf(  # type: ignore[no-unt
     dialog.decider_id.setText("staff-9")
     dialog.decider_name.setText("王决")
     _accept_and_wait(qtbot, page, dialog)
+    qtbot.waitUntil(lambda: "upheld on 2026-10-28" in page.detail.toPlainText())
+    assert f"decide by {extended.isoformat()} (extended)" in page.detail.toPlainText()
 
     # Save PDF…: each issued document, chosen from the list, extracts to its stored text.
     with store.session() as s:
@@ -343,6 +346,7 @@ def test_bans_and_certificates_masked_and_exported(  # type: ignore[no-untyped-d
     qtbot.waitUntil(lambda: len(panel.voids.rows) == 1)
     assert [(b.person, b.starts_on, b.ends_on) for b in panel.bans.rows] == expected_bans
     void = panel.voids.rows[0]
+    assert panel.voids.data(panel.voids.index(0, 5)) == "to void"
     assert void.id_masked == "*" * 14 + CANDIDATE_ID[-4:]
     assert CANDIDATE_ID not in {panel.voids.data(panel.voids.index(0, c)) for c in range(6)}
     target = tmp_path / "voids.csv"

@@ -178,6 +178,7 @@ class CaseStepDialog(QDialog):
             fn = self.work()
         except ExamsiteError as exc:
             self.error.setText(str(exc))
+            self.grow()
             return
         self.buttons.setEnabled(False)
         StoreOp(self.store, fn).success(self._on_done).failure(self._on_failed).run(self.taskman)
@@ -190,6 +191,12 @@ class CaseStepDialog(QDialog):
     def _on_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         self.error.setText(error_text(exc))
+        self.grow()
+
+    def grow(self) -> None:
+        """Grow to fit a refusal or deadline sentence that appeared; the form must not be squeezed."""
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
 
 
 def _served_row(checked: bool = False) -> tuple[QCheckBox, QDateEdit]:

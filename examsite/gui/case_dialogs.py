@@ -55,12 +55,53 @@ from examsite.gui.taskman import StoreOp, TaskManager
 CALENDAR_FILE = "calendar_overrides.json"
 
 
+class UnusableCalendar(WorkdayCalendar):
+    """Stands in for a calendar whose override file could not be read: every deadline is refused.
+
+    The window must still open (the archive is readable without a calendar), but a deadline computed
+    without the administrator's corrections could be wrong, so each computation repeats the load error.
+    """
+
+    def __init__(self, error: ExamsiteError) -> None:
+        super().__init__()
+        self.error = error
+
+    def _refuse(self) -> ExamsiteError:
+        return ExamsiteError(
+            f"no working-day deadline can be computed: {self.error.message}",
+            code="calendar_unusable",
+            hint=self.error.hint or f"correct {CALENDAR_FILE} in the data folder and restart",
+        )
+
+    def covers(self, year: int) -> bool:
+        return False
+
+    def require_covered(self, day: date, purpose: str = "") -> None:
+        raise self._refuse()
+
+    def is_working_day(self, day: date) -> bool:
+        raise self._refuse()
+
+    def add_working_days(self, start: date, n: int) -> date:
+        raise self._refuse()
+
+    def working_days_between(self, a: date, b: date) -> int:
+        raise self._refuse()
+
+
 def load_calendar(data_dir: Path | None) -> WorkdayCalendar:
-    """The command line's working-day calendar: shipped table plus ``<data>/calendar_overrides.json``."""
+    """The command line's working-day calendar: shipped table plus ``<data>/calendar_overrides.json``.
+
+    A file that cannot be read gives an :class:`UnusableCalendar` rather than the shipped table alone:
+    art. 19 deadlines are then refused with the file's error, never computed without its corrections.
+    """
     path = data_dir / CALENDAR_FILE if data_dir is not None else None
     if path is None or not path.exists():
         return default_calendar()
-    return WorkdayCalendar.load(path)
+    try:
+        return WorkdayCalendar.load(path)
+    except ExamsiteError as exc:
+        return UnusableCalendar(exc)
 
 
 def today() -> date:

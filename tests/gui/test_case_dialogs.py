@@ -435,3 +435,38 @@ def test_result_and_escalation_reports_and_statistics(  # type: ignore[no-untype
     with qtbot.waitSignal(stats.exported, timeout=20_000):
         stats.pdf_button.click()
     assert "电工" in _pdf_text(stats_pdf)
+
+
+def test_an_unreadable_calendar_file_refuses_deadlines_but_the_archive_opens(  # type: ignore[no-untyped-def]
+    qtbot, store: Store, tmp_path: Path
+) -> None:
+    data = tmp_path / "site-data"
+    data.mkdir()
+    (data / "calendar_overrides.json").write_text("{not json", encoding="utf-8")
+    with store.session() as s:
+        case = open_case(s, make_record())
+        determine(s, case, decider=DECIDER, determined_on=date(2026, 9, 18))
+        case_id = case.id
+    _notify(store, case_id)
+    _decide(store, case_id, served_on=None)
+    taskman = TaskManager()
+    page = CasesPage(store, taskman, data_dir=data)
+    qtbot.addWidget(page)
+    try:
+        page.refresh()
+        qtbot.waitUntil(lambda: len(page.model.rows) == 1)
+        page.table.selectRow(0)
+        page.service_decision.trigger()
+        dialog = page.step_dialog
+        assert isinstance(dialog, ServiceDialog)
+        assert "no working-day deadline can be computed" in dialog.deadline.text()
+        assert "calendar_overrides.json" in dialog.deadline.text()
+        set_date(dialog.served_on, date(2026, 9, 25))
+        _refused(qtbot, dialog, "no working-day deadline can be computed")
+        with store.session() as s:
+            decision = notices.latest_document(s, get_case(s, case_id), "decision")
+            assert decision is not None
+            assert decision.served_on is None
+        dialog.reject()
+    finally:
+        taskman.shutdown()

@@ -16,11 +16,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examsite.adjudication import notices, reports
 from examsite.adjudication.cases import get_case
-from examsite.adjudication.determination import Decider, decider_from_staff
+from examsite.adjudication.determination import Decider, decide_recusal, decider_from_staff, request_recusal
 from examsite.adjudication.documents import Document
 from examsite.adjudication.workdays import (
     WorkdayCalendar,
@@ -51,6 +52,7 @@ from examsite.gui.qt import (
 )
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
+from examsite.store.models import Recusal
 
 CALENDAR_FILE = "calendar_overrides.json"
 
@@ -793,3 +795,129 @@ class ReportDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.error.setText(error_text(exc))
+
+
+@dataclass(frozen=True)
+class PendingRecusal:
+    """A recusal request still to be decided (worker → GUI)."""
+
+    id: str
+    staff_id: str
+    staff_name: str
+    reason: str
+
+
+def load_pending_recusals(session: Session, case_id: str) -> list[PendingRecusal]:
+    """The case's pending recusal requests, oldest first (worker)."""
+    rows = session.execute(
+        select(Recusal)
+        .where(Recusal.case_id == case_id, Recusal.status == "pending")
+        .order_by(Recusal.requested_on)
+    ).scalars()
+    return [PendingRecusal(r.id, r.staff_id, r.staff_name, r.reason) for r in rows]
+
+
+class RecusalDialog(CaseStepDialog):
+    """Recusal (回避, art. 18): record a request by the party or a declaration, or decide a pending one."""
+
+    def __init__(
+        self,
+        store: Any,
+        taskman: TaskManager,
+        case_id: str,
+        calendar: WorkdayCalendar,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(store, taskman, case_id, calendar, parent)
+        self.setWindowTitle(self.tr("Recusal (回避) in case %1").replace("%1", case_id[:8]))
+        self.tabs = QTabWidget()
+        request = QWidget()
+        rform = QFormLayout(request)
+        self.staff_id = QLineEdit()
+        self.staff_name = QLineEdit()
+        self.requested_by = QComboBox()
+        self.requested_by.addItem(self.tr("the party asks"), "party")
+        self.requested_by.addItem(self.tr("the person declares it"), "self")
+        self.reason = QLineEdit()
+        self.requested_on = date_edit()
+        rform.addRow(self.tr("Who should recuse (staff id)"), self.staff_id)
+        rform.addRow(self.tr("Their name"), self.staff_name)
+        rform.addRow(self.tr("Requested by"), self.requested_by)
+        rform.addRow(self.tr("Reason"), self.reason)
+        rform.addRow(self.tr("Date"), self.requested_on)
+        decide = QWidget()
+        dform = QFormLayout(decide)
+        self.pending = QComboBox()
+        self.granted = QComboBox()
+        self.granted.addItem(self.tr("granted"), True)
+        self.granted.addItem(self.tr("refused"), False)
+        self.decision_reason = QLineEdit()
+        self.decided_on = date_edit()
+        self.decider_id, self.decider_name, self.decider_id_number = _decider_fields()
+        dform.addRow(self.tr("Request"), self.pending)
+        dform.addRow(self.tr("Decision"), self.granted)
+        dform.addRow(self.tr("Reason"), self.decision_reason)
+        dform.addRow(self.tr("Date"), self.decided_on)
+        dform.addRow(self.tr("Decided by (staff id)"), self.decider_id)
+        dform.addRow(self.tr("Decider name"), self.decider_name)
+        self.tabs.addTab(request, self.tr("Request"))
+        self.tabs.addTab(decide, self.tr("Decide"))
+        self.form.addRow(self.tabs)
+        self.loaded = False
+        StoreOp(store, lambda s: load_pending_recusals(s, case_id)).success(self._on_pending).failure(
+            self._on_failed
+        ).run(taskman)
+
+    def _on_pending(self, pending: list[PendingRecusal]) -> None:
+        self.pending.clear()
+        for p in pending:
+            self.pending.addItem(f"{p.staff_id} {p.staff_name}: {p.reason}", p.id)
+        self.loaded = True
+
+    def work(self) -> Callable[[Session], Any]:
+        case_id, who = self.case_id, actor()
+        if self.tabs.currentIndex() == 0:
+            staff_id, name = self.staff_id.text().strip(), self.staff_name.text().strip()
+            by, reason, on = self.requested_by.currentData(), self.reason.text(), date_of(self.requested_on)
+
+            def request(session: Session) -> str:
+                row = request_recusal(
+                    session,
+                    get_case(session, case_id),
+                    staff_id=staff_id,
+                    staff_name=name,
+                    requested_by=by,
+                    reason=reason,
+                    requested_on=on,
+                    actor=who,
+                )
+                return row.id
+
+            return request
+        recusal_id = self.pending.currentData()
+        if not recusal_id:
+            raise InvalidInput(self.tr("There is no pending recusal request in this case."))
+        granted, reason, on = (
+            bool(self.granted.currentData()),
+            self.decision_reason.text(),
+            date_of(self.decided_on),
+        )
+        staff_id, name = self.decider_id.text().strip(), self.decider_name.text().strip()
+        number = self.decider_id_number.text().strip()
+
+        def decide(session: Session) -> str:
+            row = session.get(Recusal, recusal_id)
+            if row is None or row.case_id != case_id:
+                raise NotFound(f"no recusal request {recusal_id} in this case")
+            decide_recusal(
+                session,
+                row,
+                granted=granted,
+                decided_by=_decider(session, staff_id, name, number),
+                reason=reason,
+                decided_on=on,
+                actor=who,
+            )
+            return row.status
+
+        return decide

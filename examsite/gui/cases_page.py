@@ -30,6 +30,7 @@ from examsite.gui.case_dialogs import (
     CaseStepDialog,
     DecisionDialog,
     NoticeDialog,
+    RecusalDialog,
     ReportDialog,
     ReviewDialog,
     ServiceDialog,
@@ -69,7 +70,7 @@ from examsite.gui.signals import emit
 from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.rules import Severity, load_catalogue
-from examsite.store.models import CaseState, ReviewRequest
+from examsite.store.models import CaseState, Recusal, ReviewRequest
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,13 @@ def load_detail(session: Session, case_id: str) -> str:
         # A served decision opens the art. 19 window; show its end where the case is read.
         until = f", review may be requested until {doc.review_deadline}" if doc.review_deadline else ""
         lines.append(f"{doc.kind} {doc.reference} {doc.issued_on} served {served}{until}")
+    for recusal in session.execute(
+        select(Recusal).where(Recusal.case_id == case.id).order_by(Recusal.requested_on)
+    ).scalars():
+        lines.append(
+            f"recusal of {recusal.staff_id} {recusal.staff_name} ({recusal.requested_by}, "
+            f"{recusal.requested_on}): {recusal.status}"
+        )
     for review in session.execute(
         select(ReviewRequest).where(ReviewRequest.case_id == case.id).order_by(ReviewRequest.requested_on)
     ).scalars():
@@ -201,6 +209,7 @@ class CasesPage(QWidget):
         self.service_button = QPushButton()
         self.decision_button = QPushButton()
         self.review_button = QPushButton()
+        self.recusal_button = QPushButton()
         self.pdf_button = QPushButton()
         self.reports_button = QPushButton()
         self.export_button = QPushButton()
@@ -213,6 +222,7 @@ class CasesPage(QWidget):
         self.report_escalation = self.reports_menu.addAction("")
         self.reports_button.setMenu(self.reports_menu)
         self.case_buttons = (
+            self.recusal_button,
             self.determine_button,
             self.notice_button,
             self.service_button,
@@ -264,6 +274,7 @@ class CasesPage(QWidget):
         self.service_decision.triggered.connect(lambda: self._open_service("decision"))
         self.decision_button.clicked.connect(lambda: self._open_step(DecisionDialog))
         self.review_button.clicked.connect(lambda: self._open_step(ReviewDialog))
+        self.recusal_button.clicked.connect(lambda: self._open_step(RecusalDialog))
         self.report_result.triggered.connect(lambda: self._open_report("result"))
         self.report_escalation.triggered.connect(lambda: self._open_report("escalation"))
         self.pdf_button.clicked.connect(self._on_pdf_clicked)
@@ -288,6 +299,7 @@ class CasesPage(QWidget):
         self.service_decision.setText(self.tr("Service of the decision…"))
         self.decision_button.setText(self.tr("Issue decision (决定书)…"))
         self.review_button.setText(self.tr("Review (复核)…"))
+        self.recusal_button.setText(self.tr("Recusal (回避)…"))
         self.pdf_button.setText(self.tr("Save PDF…"))
         self.reports_button.setText(self.tr("Reports"))
         self.report_result.setText(self.tr("Result report (art. 16)…"))
@@ -366,7 +378,9 @@ class CasesPage(QWidget):
         self.refresh()
         self._load_detail(case_id)
 
-    def _open_step(self, cls: type[NoticeDialog] | type[DecisionDialog] | type[ReviewDialog]) -> None:
+    def _open_step(
+        self, cls: type[NoticeDialog] | type[DecisionDialog] | type[ReviewDialog] | type[RecusalDialog]
+    ) -> None:
         case_id = self.selected_id()
         if case_id is None:
             return

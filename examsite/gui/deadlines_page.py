@@ -19,7 +19,7 @@ from examsite.adjudication import notices, reports
 from examsite.adjudication.documents import mask_id_number
 from examsite.adjudication.workdays import WorkdayCalendar
 from examsite.errors import ExamsiteError, InvalidInput
-from examsite.gui.case_dialogs import date_edit, date_of, error_text, save_pdf, today
+from examsite.gui.case_dialogs import actor, date_edit, date_of, error_text, save_pdf, today
 from examsite.gui.qt import (
     QT_TRANSLATE_NOOP,
     QAbstractItemView,
@@ -29,6 +29,7 @@ from examsite.gui.qt import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QModelIndex,
@@ -242,27 +243,36 @@ class BansPanel(QWidget):
         self.voids_label = QLabel()
         self.export_bans_button = QPushButton()
         self.export_voids_button = QPushButton()
+        self.voided_button = QPushButton()
+        self.voided_button.setEnabled(False)
+        self.voids_view = _table(self.voids)
         self.error = QLabel(wordWrap=True, objectName="errorLabel")
         layout = QVBoxLayout(self)
-        for label, view, button in (
-            (self.bans_label, _table(self.bans), self.export_bans_button),
-            (self.voids_label, _table(self.voids), self.export_voids_button),
+        for label, view, buttons in (
+            (self.bans_label, _table(self.bans), (self.export_bans_button,)),
+            (self.voids_label, self.voids_view, (self.voided_button, self.export_voids_button)),
         ):
             head = QHBoxLayout()
             head.addWidget(label, 1)
-            head.addWidget(button)
+            for button in buttons:
+                head.addWidget(button)
             layout.addLayout(head)
             layout.addWidget(view, 1)
         layout.addWidget(self.error)
         self.retranslate()
         self.export_bans_button.clicked.connect(self._on_export_bans)
         self.export_voids_button.clicked.connect(self._on_export_voids)
+        self.voided_button.clicked.connect(self._on_voided_clicked)
+        self.voids_view.selectionModel().selectionChanged.connect(
+            lambda *_: self.voided_button.setEnabled(bool(self.voids_view.selectionModel().selectedRows()))
+        )
 
     def retranslate(self) -> None:
         self.bans_label.setText(self.tr("Bans in force"))
         self.voids_label.setText(self.tr("Certificates to void and online data to correct"))
         self.export_bans_button.setText(self.tr("Export CSV…"))
         self.export_voids_button.setText(self.tr("Export CSV…"))
+        self.voided_button.setText(self.tr("Recorded as voided…"))
 
     def refresh(self) -> None:
         on = today()
@@ -286,6 +296,35 @@ class BansPanel(QWidget):
         path = ask_csv_path(self, "certificates-to-void.csv")
         if path is not None:
             self.export("certificates", path)
+
+    def _on_voided_clicked(self) -> None:
+        rows = self.voids_view.selectionModel().selectedRows()
+        if not rows:
+            return
+        row = self.voids.rows[rows[0].row()]
+        number, ok = QInputDialog.getText(
+            self,
+            self.tr("Certificate voided"),
+            self.tr("Number of the certificate voided (and its online data corrected) by %1:").replace(
+                "%1", row.person
+            ),
+            text=row.certificate,
+        )
+        if ok:
+            self.mark_voided(row.id, number)
+
+    def mark_voided(self, void_id: str, number: str) -> None:
+        """Record that the certificate was voided today (art. 15 ¶2), then reload the lists."""
+        self.error.clear()
+        on, who = today(), actor()
+
+        def run(session: Session) -> str:
+            done = ban_registry.mark_certificate_done(
+                session, void_id, certificate_number=number, done_on=on, actor=who
+            )
+            return done.certificate_number
+
+        StoreOp(self.store, run).success(lambda _n: self.refresh()).failure(self._show).run(self.taskman)
 
     def export(self, what: str, path: Path) -> None:
         """Write the bans in force or the pending certificates to ``path`` (the core's CSV, on the worker)."""

@@ -37,6 +37,18 @@
       <source>Export CSV…</source>
       <translation>导出 CSV…</translation>
     </message>
+    <message>
+      <source>Recorded as voided…</source>
+      <translation>登记已注销…</translation>
+    </message>
+    <message>
+      <source>Certificate voided</source>
+      <translation>证书已注销</translation>
+    </message>
+    <message>
+      <source>Number of the certificate voided (and its online data corrected) by %1:</source>
+      <translation>%1 已注销的证书编号（联网数据已相应处理）：</translation>
+    </message>
   </context>
   <context>
     <name>BundleExportDialog</name>
@@ -575,6 +587,10 @@
     <message>
       <source>Review (复核)…</source>
       <translation>复核…</translation>
+    </message>
+    <message>
+      <source>Recusal (回避)…</source>
+      <translation>回避…</translation>
     </message>
     <message>
       <source>Save PDF…</source>
@@ -1681,6 +1697,73 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>Recorder: stopped</source>
       <translation>录像进程：已停止</translation>
+    </message>
+  </context>
+  <context>
+    <name>RecusalDialog</name>
+    <message>
+      <source>Recusal (回避) in case %1</source>
+      <translation>案件 %1 的回避</translation>
+    </message>
+    <message>
+      <source>the party asks</source>
+      <translation>当事人申请</translation>
+    </message>
+    <message>
+      <source>the person declares it</source>
+      <translation>本人自行回避</translation>
+    </message>
+    <message>
+      <source>Who should recuse (staff id)</source>
+      <translation>应回避人员（工号）</translation>
+    </message>
+    <message>
+      <source>Their name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Requested by</source>
+      <translation>提出方式</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>理由</translation>
+    </message>
+    <message>
+      <source>Date</source>
+      <translation>日期</translation>
+    </message>
+    <message>
+      <source>granted</source>
+      <translation>准予回避</translation>
+    </message>
+    <message>
+      <source>refused</source>
+      <translation>不予回避</translation>
+    </message>
+    <message>
+      <source>Request</source>
+      <translation>申请</translation>
+    </message>
+    <message>
+      <source>Decision</source>
+      <translation>决定</translation>
+    </message>
+    <message>
+      <source>Decided by (staff id)</source>
+      <translation>决定人（工号）</translation>
+    </message>
+    <message>
+      <source>Decider name</source>
+      <translation>决定人姓名</translation>
+    </message>
+    <message>
+      <source>Decide</source>
+      <translation>决定</translation>
+    </message>
+    <message>
+      <source>There is no pending recusal request in this case.</source>
+      <translation>本案没有待决定的回避申请。</translation>
     </message>
   </context>
   <context>

@@ -8,6 +8,7 @@ served) must show the core's sentence, keep the dialog open and store nothing.
 from __future__ import annotations
 
 import csv
+import getpass
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -23,6 +24,7 @@ from examsite.adjudication.workdays import default_calendar, review_decision_dea
 from examsite.gui.case_dialogs import (
     DecisionDialog,
     NoticeDialog,
+    RecusalDialog,
     ReportDialog,
     ReviewDialog,
     ServiceDialog,
@@ -364,6 +366,18 @@ def test_bans_and_certificates_masked_and_exported(  # type: ignore[no-untyped-d
     with bans_csv.open(encoding="utf-8-sig", newline="") as f:
         assert len(list(csv.reader(f))) == 1 + len(expected_bans)
 
+    # Recorded as voided: the row leaves the pending list and the number is kept.
+    panel.voids_view.selectRow(0)
+    assert panel.voided_button.isEnabled()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("", True))
+    panel.voided_button.click()  # the number stored at the decision is kept when none is typed
+    qtbot.waitUntil(lambda: panel.voids.rows == [])
+    with store.session() as s:
+        (done,) = ban_registry.certificate_voids(s, "done")
+        assert (done.certificate_number, done.done_by) == ("CERT-2025-0001", getpass.getuser())
+    panel.mark_voided(void.id, "")
+    qtbot.waitUntil(lambda: "already done" in panel.error.text())
+
 
 def test_result_and_escalation_reports_and_statistics(  # type: ignore[no-untyped-def]
     qtbot, page: CasesPage, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -470,3 +484,35 @@ def test_an_unreadable_calendar_file_refuses_deadlines_but_the_archive_opens(  #
         dialog.reject()
     finally:
         taskman.shutdown()
+
+
+def test_recusal_request_recorded_and_decided_not_by_the_person(qtbot, page: CasesPage, store: Store) -> None:  # type: ignore[no-untyped-def]
+    page.recusal_button.click()
+    dialog = page.step_dialog
+    assert isinstance(dialog, RecusalDialog)
+    qtbot.waitUntil(lambda: dialog.loaded)
+    dialog.staff_id.setText("staff-9")
+    dialog.staff_name.setText("王决")
+    set_date(dialog.requested_on, date(2026, 9, 19))
+    _refused(qtbot, dialog, "names the person and gives a reason")  # no reason typed
+    dialog.reason.setText("王决系考生近亲属")
+    _accept_and_wait(qtbot, page, dialog)
+    qtbot.waitUntil(
+        lambda: "recusal of staff-9 王决 (party, 2026-09-19): pending" in page.detail.toPlainText()
+    )
+
+    page.recusal_button.click()
+    dialog = page.step_dialog
+    assert isinstance(dialog, RecusalDialog)
+    qtbot.waitUntil(lambda: dialog.loaded)
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.pending.count() == 1
+    dialog.decision_reason.setText("经核实属实")
+    set_date(dialog.decided_on, date(2026, 9, 21))
+    dialog.decider_id.setText("staff-9")  # the person concerned (art. 18)
+    dialog.decider_name.setText("王决")
+    _refused(qtbot, dialog, "nobody decides on their own recusal")
+    dialog.decider_id.setText("staff-8")
+    dialog.decider_name.setText("周主任")
+    _accept_and_wait(qtbot, page, dialog)
+    qtbot.waitUntil(lambda: "(party, 2026-09-19): granted" in page.detail.toPlainText())

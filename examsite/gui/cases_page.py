@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -160,13 +160,32 @@ class CaseTableModel(RowsTableModel[CaseRow]):
         QT_TRANSLATE_NOOP("CaseTableModel", "State"),
     )
 
+    STATES: ClassVar[dict[str, str]] = {
+        "open": QT_TRANSLATE_NOOP("CaseTableModel", "open"),
+        "determined": QT_TRANSLATE_NOOP("CaseTableModel", "determined"),
+        "notified": QT_TRANSLATE_NOOP("CaseTableModel", "notified"),
+        "decided": QT_TRANSLATE_NOOP("CaseTableModel", "decided"),
+        "served": QT_TRANSLATE_NOOP("CaseTableModel", "decision served"),
+        "under_review": QT_TRANSLATE_NOOP("CaseTableModel", "under review"),
+        "reviewed": QT_TRANSLATE_NOOP("CaseTableModel", "reviewed"),
+    }
+    SUBJECTS: ClassVar[dict[str, str]] = {
+        "candidate": QT_TRANSLATE_NOOP("CaseTableModel", "candidate"),
+        "staff": QT_TRANSLATE_NOOP("CaseTableModel", "staff member"),
+        "institution": QT_TRANSLATE_NOOP("CaseTableModel", "institution"),
+    }
+
+    def word_for(self, table: dict[str, str], value: str) -> str:
+        """The translated word for a stored value (a state or subject kind); unknown values as stored."""
+        return self.tr(table[value]) if value in table else value
+
     def display(self, row: CaseRow, column: int) -> Any:
         return (
             row.occurred,
-            row.subject_kind,
+            self.word_for(self.SUBJECTS, row.subject_kind),
             row.name,
             row.article + (f" {row.severity}" if row.severity else ""),
-            row.state + (" ★" if row.major else ""),
+            self.word_for(self.STATES, row.state) + (" ★" if row.major else ""),
         )[column]
 
 
@@ -288,7 +307,7 @@ class CasesPage(QWidget):
         self.state_filter.clear()
         self.state_filter.addItem(self.tr("All states"), "")
         for state in CaseState:
-            self.state_filter.addItem(state.value, state.value)
+            self.state_filter.addItem(self.model.word_for(CaseTableModel.STATES, state.value), state.value)
         self.state_filter.setCurrentIndex(max(0, self.state_filter.findData(current)))
         self.state_filter.blockSignals(False)
         self.search.setPlaceholderText(self.tr("name or ID number"))

@@ -545,6 +545,46 @@
       <source>State</source>
       <translation>状态</translation>
     </message>
+    <message>
+      <source>open</source>
+      <translation>待认定</translation>
+    </message>
+    <message>
+      <source>determined</source>
+      <translation>已认定</translation>
+    </message>
+    <message>
+      <source>notified</source>
+      <translation>已告知</translation>
+    </message>
+    <message>
+      <source>decided</source>
+      <translation>已决定</translation>
+    </message>
+    <message>
+      <source>decision served</source>
+      <translation>决定书已送达</translation>
+    </message>
+    <message>
+      <source>under review</source>
+      <translation>复核中</translation>
+    </message>
+    <message>
+      <source>reviewed</source>
+      <translation>已复核</translation>
+    </message>
+    <message>
+      <source>candidate</source>
+      <translation>参评人员</translation>
+    </message>
+    <message>
+      <source>staff member</source>
+      <translation>工作人员</translation>
+    </message>
+    <message>
+      <source>institution</source>
+      <translation>评价机构</translation>
+    </message>
   </context>
   <context>
     <name>CasesPage</name>

@@ -192,6 +192,7 @@ def test_decision_refuses_a_witness_then_issues_with_the_review_deadline(  # typ
     dialog.decider_name.setText("王决")
     _accept_and_wait(qtbot, page, dialog)
     qtbot.waitUntil(lambda: f"review may be requested until {expected}" in page.detail.toPlainText())
+    assert page.model.data(page.model.index(0, 4)) == "decision served"
     with store.session() as s:
         case = get_case(s, case_id)
         decision = notices.latest_document(s, case, "decision")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from examsite.audit import merkle
@@ -85,6 +85,10 @@ def append(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add an entry in the caller's transaction, so the action and its entry commit together."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two writers must not both read the same last entry: the chain has one order. (SQLite
+        # transactions already start with the write lock, see store.engine.)
+        session.execute(text("LOCK TABLE audit_entry IN SHARE ROW EXCLUSIVE MODE"))
     last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.entry_hash

@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -374,6 +375,41 @@ def _staff_keystore(paths: Paths, staff_no: str, key_id: str) -> tuple[Path, str
     return path, str(relative)
 
 
+def _seal_and_record_key(
+    session: Session,
+    path: Path,
+    relative: str,
+    member: StaffMember,
+    roles: list[str],
+    passphrase: str,
+    private_key: Ed25519PrivateKey,
+    kdf: KdfChoice,
+    at: datetime,
+) -> PublicIdentity:
+    """Seal a member's new key in its keystore file and record its public part in the store."""
+    identity = create_keystore(
+        path,
+        member.staff_no,
+        roles,
+        passphrase,
+        private_key=private_key,
+        argon_memory_kib=kdf.memory_kib,
+        argon_time_cost=kdf.time_cost,
+        allow_weak_kdf=kdf.allow_weak,
+        clock=lambda: at,
+    )
+    session.add(
+        StaffKey(
+            key_id=identity.key_id,
+            staff_id=member.id,
+            public_key=private_key.public_key().public_bytes_raw(),
+            keystore_path=relative,
+            created_at=at,
+        )
+    )
+    return identity
+
+
 def enrol_staff(
     store: Store,
     paths: Paths,
@@ -431,25 +467,16 @@ def enrol_staff(
         member.roles = [StaffRoleGrant(role=role.value) for role in role_list]
         session.flush()
         # the file is written before the last rows; any later failure removes it again (see above)
-        identity = create_keystore(
+        identity = _seal_and_record_key(
+            session,
             path,
-            staff_no,
+            relative,
+            member,
             [role.value for role in role_list],
             passphrase,
-            private_key=private_key,
-            argon_memory_kib=kdf.memory_kib,
-            argon_time_cost=kdf.time_cost,
-            allow_weak_kdf=kdf.allow_weak,
-            clock=lambda: at,
-        )
-        session.add(
-            StaffKey(
-                key_id=person.key_id,
-                staff_id=member.id,
-                public_key=private_key.public_key().public_bytes_raw(),
-                keystore_path=relative,
-                created_at=at,
-            )
+            private_key,
+            kdf,
+            at,
         )
         audit.append(
             session,
@@ -512,25 +539,8 @@ def rotate_staff_key(
             "roster.rotated",
         )
         old.revoked_at, old.revocation_reason = at, RevocationReason.SUPERSEDED.value
-        identity = create_keystore(
-            path,
-            staff_no,
-            member.role_names,
-            new_passphrase,
-            private_key=private_key,
-            argon_memory_kib=kdf.memory_kib,
-            argon_time_cost=kdf.time_cost,
-            allow_weak_kdf=kdf.allow_weak,
-            clock=lambda: at,
-        )
-        session.add(
-            StaffKey(
-                key_id=person.key_id,
-                staff_id=member.id,
-                public_key=private_key.public_key().public_bytes_raw(),
-                keystore_path=relative,
-                created_at=at,
-            )
+        identity = _seal_and_record_key(
+            session, path, relative, member, member.role_names, new_passphrase, private_key, kdf, at
         )
         audit.append(
             session,

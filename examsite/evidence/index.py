@@ -131,11 +131,39 @@ class StoreSink:
         try:
             with self.store.session() as session:
                 session.add(CameraAlert(camera_id=camera_id, kind=kind, detail=detail, at=as_utc(at)))
+                clear_alerts(session, camera_id, kind, as_utc(at))
         except Exception:
             log.exception("could not record alert %s", kind)
 
     def skew(self, camera_id: str, seconds: float, at: datetime) -> None:
         self._skew_ms[camera_id] = round(seconds * 1000)
+
+
+# An alert that ends others: the camera is back, the disk has room again, a tamper state ended.
+_CLEARS = {
+    "camera_online": ("camera_offline",),
+    "disk_ok": ("disk_low", "disk_full"),
+}
+
+
+def clear_alerts(session: Session, camera_id: str | None, kind: str, at: datetime) -> int:
+    """Mark the open alerts that ``kind`` ends as cleared at ``at``; returns how many.
+
+    ``tamper_covered_cleared`` ends ``tamper_covered`` (and likewise for every ``*_cleared`` kind),
+    ``camera_online`` ends ``camera_offline``, ``disk_ok`` ends ``disk_low`` and ``disk_full``, so the
+    live wall stops showing a problem that is over while the history keeps both rows.
+    """
+    ended = _CLEARS.get(kind, (kind.removesuffix("_cleared"),) if kind.endswith("_cleared") else ())
+    if not ended:
+        return 0
+    query = select(CameraAlert).where(CameraAlert.kind.in_(ended), CameraAlert.cleared_at.is_(None))
+    query = query.where(
+        CameraAlert.camera_id.is_(None) if camera_id is None else CameraAlert.camera_id == camera_id
+    )
+    rows = session.execute(query).scalars().all()
+    for row in rows:
+        row.cleared_at = at
+    return len(rows)
 
 
 def sync_journal(store: Store, recordings: Path, camera_id: str) -> int:

@@ -28,6 +28,7 @@ from examsite.gui.qt import (
     QFileDialog,
     QInputDialog,
     QListWidgetItem,
+    QLocale,
     QMessageBox,
     QProgressDialog,
     Qt,
@@ -408,7 +409,8 @@ class IncidentFormDialog(QDialog):
             "session": None,
         }
         try:
-            return record_from_json(doc).problems(self.catalogue)
+            lang = "zh" if QLocale().language() == QLocale.Language.Chinese else "en"
+            return record_from_json(doc).problems(self.catalogue, lang=lang)
         except ExamsiteError as exc:
             return [str(exc)]
 

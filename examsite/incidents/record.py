@@ -27,6 +27,13 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _SKEW_SECONDS = 300
 
 
+_SUBJECT_ZH = {
+    SubjectKind.candidate: "参评人员",
+    SubjectKind.staff: "工作人员",
+    SubjectKind.institution: "评价机构",
+}
+
+
 class Acknowledgement(StrEnum):
     """What the party said to the record on site."""
 
@@ -217,63 +224,90 @@ class IncidentRecord:
         )
 
     # -- rules --------------------------------------------------------------------------------
-    def problems(self, catalogue: Catalogue | None = None) -> list[str]:
-        """Everything that keeps this record from being signed, as sentences (empty when complete)."""
+    def problems(self, catalogue: Catalogue | None = None, lang: str = "en") -> list[str]:
+        """Everything that keeps this record from being signed, as sentences (empty when complete).
+
+        ``lang`` is ``"en"`` or ``"zh"``: the window shows them in the interface's language.
+        """
         catalogue = catalogue or load_catalogue()
-        out: list[str] = []
+        out: list[tuple[str, str]] = []
+
+        def add(en: str, zh: str) -> None:
+            out.append((en, zh))
+
         try:
             clause = catalogue.get(self.article)
         except ExamsiteError as exc:  # an unknown or malformed article key
-            return [str(exc)]
+            return [
+                str(exc)
+                if lang == "en"
+                else f"条款 {self.article or '（未选）'} 不在条款目录中，请从目录中选择"
+            ]
         if clause.subject is not self.subject.kind:
-            out.append(
+            add(
                 f"art. {clause.key} concerns a {clause.subject.value}, "
-                f"but the subject is a {self.subject.kind.value}"
+                f"but the subject is a {self.subject.kind.value}",
+                f"{clause.citation_zh}适用于{_SUBJECT_ZH[clause.subject]}，而对象是{_SUBJECT_ZH[self.subject.kind]}",
             )
         try:
             clause.consequences(self.severity)
         except InvalidInput as exc:
-            out.append(str(exc))
+            zh = "须注明情节较轻或情节严重" if clause.requires_severity else "该条款不区分情节轻重，请勿注明"
+            add(str(exc), f"{clause.citation_zh}{zh}")
         if clause.requires_reminder_refused and not (self.reminder_given and self.reminder_refused):
-            out.append(
+            add(
                 f"art. {clause.key} applies only when the candidate was reminded and refused to correct: "
-                "record the reminder and the refusal"
+                "record the reminder and the refusal",
+                f"{clause.citation_zh}仅适用于经提醒拒不改正的情形：请记录已提醒及拒不改正",
             )
         if not self.subject.name.strip():
-            out.append("the subject has no name")
+            add("the subject has no name", "未选择当事人")
         if self.subject.kind is SubjectKind.candidate:
             try:
                 validate_id_number(self.subject.id_number)
             except InvalidInput as exc:
-                out.append(f"candidate: {exc.message}")
+                add(f"candidate: {exc.message}", "参评人员身份证号码有误，请核对")
         if self.subject.kind is SubjectKind.staff and not self.subject.role:
-            out.append("the staff member's role is missing")
+            add("the staff member's role is missing", "未注明工作人员的岗位")
         if not self.facts.strip():
-            out.append("the facts are empty (art. 15: record the facts truthfully)")
+            add(
+                "the facts are empty (art. 15: record the facts truthfully)",
+                "未填写违纪事实（第十五条：如实记录事实）",
+            )
         if not self.on_site_handling.strip():
-            out.append("the on-site handling is empty (art. 15: record how it was handled on site)")
+            add(
+                "the on-site handling is empty (art. 15: record how it was handled on site)",
+                "未填写现场处置情况（第十五条：如实记录现场处置）",
+            )
         if self.occurred_at > self.discovered_at:
-            out.append("the incident is recorded as discovered before it occurred")
+            add("the incident is recorded as discovered before it occurred", "发现时间早于发生时间")
         if (self.discovered_at - self.recorded_at).total_seconds() > _SKEW_SECONDS:
-            out.append("the incident is recorded as discovered after the record was made")
+            add("the incident is recorded as discovered after the record was made", "发现时间晚于记录时间")
         if self.version < 1 or (self.version == 1) != (self.supersedes is None):
-            out.append("version 1 supersedes nothing; every later version names the one it supersedes")
+            add(
+                "version 1 supersedes nothing; every later version names the one it supersedes",
+                "版本信息有误：第 1 版不替代任何版本，之后各版须注明所替代的版本",
+            )
         if self.version > 1 and not self.amendment_reason.strip():
-            out.append("an amended version needs a reason")
+            add("an amended version needs a reason", "更正记录须注明理由")
         seen: set[str] = set()
         for item in self.evidence:
+            short = item.sha256[:12]
             if not _HEX64.match(item.sha256):
-                out.append(f"evidence hash {item.sha256!r} is not a SHA-256 in lower-case hex")
+                add(
+                    f"evidence hash {item.sha256!r} is not a SHA-256 in lower-case hex",
+                    f"证据哈希 {short} 格式有误",
+                )
             if item.sha256 in seen:
-                out.append(f"evidence {item.sha256[:12]}… is listed twice")
+                add(f"evidence {short}… is listed twice", f"证据 {short}… 重复列出")
             seen.add(item.sha256)
             if item.size < 0 or not item.media_type:
-                out.append(f"evidence {item.sha256[:12]}… lacks its size or media type")
+                add(f"evidence {short}… lacks its size or media type", f"证据 {short}… 缺少大小或类型")
             if item.span_start and item.span_end and item.span_start > item.span_end:
-                out.append(f"evidence {item.sha256[:12]}… ends before it starts")
+                add(f"evidence {short}… ends before it starts", f"证据 {short}… 的结束时间早于开始时间")
             if item.kind is EvidenceKind.SEIZED_ITEM and not item.receipt_number:
-                out.append("a seized item needs its receipt number")
-        return out
+                add("a seized item needs its receipt number", "暂扣物品须注明收据编号")
+        return [en if lang == "en" else zh for en, zh in out]
 
     def validate(self, catalogue: Catalogue | None = None) -> None:
         """Raise InvalidInput listing every problem; nothing is signed until this passes."""

@@ -119,10 +119,10 @@ def test_art_5_clause_asks_for_the_refused_reminder(qtbot, main_window) -> None:
     form.ui.articleSearch.setText("5.1")
     form.ui.articleList.setCurrentRow(0)
     assert form.ui.reminderGiven.isVisibleTo(form)
-    assert any("reminded and refused" in p for p in form.problems())
+    assert any("经提醒拒不改正" in p for p in form.problems())  # shown in the interface language
     form.ui.reminderGiven.setChecked(True)
     form.ui.reminderRefused.setChecked(True)
-    assert not any("reminded and refused" in p for p in form.problems())
+    assert not any("经提醒拒不改正" in p for p in form.problems())
     form.ui.subjectKind.setCurrentIndex(form.ui.subjectKind.findData("staff"))
     assert all(
         form.catalogue.get(form.ui.articleList.item(i).data(256)).subject.value == "staff"

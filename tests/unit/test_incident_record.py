@@ -184,3 +184,15 @@ def test_id_numbers(text: str, ok: bool) -> None:
 def test_known_valid_id_number_check_character() -> None:
     # the GB 11643 example number 11010519491231002X
     assert check_character("11010519491231002") == "X"
+
+
+def test_problems_speak_chinese_for_the_window() -> None:
+    bad = make_record(article="5.1", facts="", on_site_handling="")
+    zh = bad.problems(lang="zh")
+    assert len(zh) == len(bad.problems()) == 3
+    assert "第五条第(一)项仅适用于经提醒拒不改正的情形：请记录已提醒及拒不改正" in zh
+    assert "未填写违纪事实（第十五条：如实记录事实）" in zh
+    assert all(not any(c.isascii() and c.isalpha() for c in text.replace("SHA", "")) for text in zh)
+    assert make_record(article="nonsense").problems(lang="zh") == [
+        "条款 nonsense 不在条款目录中，请从目录中选择"
+    ]

@@ -183,7 +183,37 @@ def _scale(done: int, total: int) -> tuple[int, int]:
 # -- export ---------------------------------------------------------------------------------------
 
 
-class BundleExportDialog(QDialog):
+class _JobProgress:
+    """The progress dialog of a dialog's long job (export, verify, import): shown while it runs,
+    fed by its ``progressed`` signal, closed and forgotten when it ends."""
+
+    job: LongJob | None
+    progress: QProgressDialog | None
+
+    def _after_job(self) -> None:
+        """Refresh the dialog's buttons once the job is over."""
+
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        if self.progress is None:
+            return
+        value, maximum = _scale(done, total)
+        self.progress.setMaximum(maximum)
+        self.progress.setValue(value)
+        if text:
+            self.progress.setLabelText(text)
+
+    def _end_job(self) -> None:
+        if self.job is not None:
+            self.job.wait()
+            self.job = None
+        if self.progress is not None:
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+        self._after_job()
+
+
+class BundleExportDialog(_JobProgress, QDialog):
     """Choose incidents, recipients and a file; export a signed, encrypted bundle; print its slip."""
 
     bundle_exported = Signal(str)  # bundle id
@@ -410,23 +440,7 @@ class BundleExportDialog(QDialog):
         emit(self.job_started, self.job)
         self.job.start()
 
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        if self.progress is None:
-            return
-        value, maximum = _scale(done, total)
-        self.progress.setMaximum(maximum)
-        self.progress.setValue(value)
-        if text:
-            self.progress.setLabelText(text)
-
-    def _end_job(self) -> None:
-        if self.job is not None:
-            self.job.wait()
-            self.job = None
-        if self.progress is not None:
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
+    def _after_job(self) -> None:
         self._update_export()
 
     def _on_exported(self, result: ExportResult) -> None:
@@ -563,7 +577,7 @@ class Outcome:
     imported: ImportResult | None
 
 
-class BundleImportDialog(QDialog):
+class BundleImportDialog(_JobProgress, QDialog):
     """Verify (nothing imported) or import a bundle with the recipient's identity file."""
 
     bundle_imported = Signal(str)  # bundle id
@@ -679,23 +693,7 @@ class BundleImportDialog(QDialog):
             "replay": self.tr("✓ Replay: this bundle was not imported before."),
         }
 
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        if self.progress is None:
-            return
-        value, maximum = _scale(done, total)
-        self.progress.setMaximum(maximum)
-        self.progress.setValue(value)
-        if text:
-            self.progress.setLabelText(text)
-
-    def _end_job(self) -> None:
-        if self.job is not None:
-            self.job.wait()
-            self.job = None
-        if self.progress is not None:
-            self.progress.close()
-            self.progress.deleteLater()
-            self.progress = None
+    def _after_job(self) -> None:
         self._update_buttons()
 
     def _on_done(self, outcome: Outcome) -> None:

@@ -379,6 +379,32 @@ def _signatures(session: Session, row: IncidentVersion, purpose: str) -> list[Si
     )
 
 
+def _store_signature(
+    session: Session,
+    row: IncidentVersion,
+    purpose: str,
+    member: StaffMember,
+    key: SigningKey,
+    payload_type: PayloadType,
+    payload: bytes,
+    at: datetime,
+) -> Signature:
+    """Sign ``payload`` as a DSSE envelope of ``payload_type`` and store it against the version."""
+    envelope = sign_envelope(payload_type, payload, key)
+    signature = Signature(
+        incident_version_id=row.id,
+        purpose=purpose,
+        staff_id=member.id,
+        key_id=key.key_id,
+        envelope=envelope,
+        envelope_sha256=envelope_sha256(envelope),
+        created_at=at,
+    )
+    session.add(signature)
+    session.flush()
+    return signature
+
+
 def sign_incident(
     session: Session,
     incident_id: str,
@@ -440,18 +466,7 @@ def sign_incident(
         role=chosen,
         at=at,
     )
-    envelope = sign_envelope(PayloadType.COSIGNATURE, payload, key)
-    signature = Signature(
-        incident_version_id=row.id,
-        purpose=COSIGN,
-        staff_id=member.id,
-        key_id=key.key_id,
-        envelope=envelope,
-        envelope_sha256=envelope_sha256(envelope),
-        created_at=at,
-    )
-    session.add(signature)
-    session.flush()
+    signature = _store_signature(session, row, COSIGN, member, key, PayloadType.COSIGNATURE, payload, at)
     signers = {s.staff_id for s in _signatures(session, row, COSIGN)}
     state_before = incident.state
     if len(signers) >= MIN_COSIGNERS:
@@ -462,7 +477,7 @@ def sign_incident(
         action="incident.cosigned",
         object_type="incident",
         object_id=incident.id,
-        content=envelope,
+        content=signature.envelope,
         detail=json.dumps(
             {
                 "version": row.version,
@@ -522,17 +537,7 @@ def confirm_incident(
         key_id=key.key_id,
         at=at,
     )
-    envelope = sign_envelope(PayloadType.CONFIRMATION, payload, key)
-    signature = Signature(
-        incident_version_id=row.id,
-        purpose=CONFIRM,
-        staff_id=member.id,
-        key_id=key.key_id,
-        envelope=envelope,
-        envelope_sha256=envelope_sha256(envelope),
-        created_at=at,
-    )
-    session.add(signature)
+    signature = _store_signature(session, row, CONFIRM, member, key, PayloadType.CONFIRMATION, payload, at)
     incident.state = IncidentState.CONFIRMED.value
     session.flush()
     audit.append(
@@ -541,7 +546,7 @@ def confirm_incident(
         action="incident.confirmed",
         object_type="incident",
         object_id=incident.id,
-        content=envelope,
+        content=signature.envelope,
         detail=json.dumps({"version": row.version, "cosignatures": len(cosignatures)}),
     )
     return signature

@@ -516,23 +516,28 @@ def _document(session: Session, case: Case, kind: str) -> CaseDocument:
     return doc
 
 
+def _record_service(
+    args: argparse.Namespace, ctx: CliContext, session: Session, case: Case, kind: str
+) -> CaseDocument:
+    """`case notice|decision CASE --served-on DAY` without --reference: record the latest one's service."""
+    if args.served_on is None:
+        raise InvalidInput(f"give --reference … to issue a {kind}, or --served-on to record its service")
+    return notices.record_service(
+        session,
+        _document(session, case, kind),
+        served_on=args.served_on,
+        method=args.method,
+        actor=_actor(args),
+        calendar=_calendar(args, ctx),
+    )
+
+
 def run_notice(args: argparse.Namespace, ctx: CliContext) -> int:
     render: list[tuple[Document, Path]] = []
     with ctx.store.session() as session:
         case = get_case(session, args.case)
         if args.reference is None:
-            if args.served_on is None:
-                raise InvalidInput(
-                    "give --reference … to issue a notice, or --served-on to record its service"
-                )
-            doc = notices.record_service(
-                session,
-                _document(session, case, "notice"),
-                served_on=args.served_on,
-                method=args.method,
-                actor=_actor(args),
-                calendar=_calendar(args, ctx),
-            )
+            doc = _record_service(args, ctx, session, case, "notice")
             print(f"notice {doc.reference} served on {doc.served_on}")
             return 0
         if args.statement_until is None or not args.route:
@@ -569,18 +574,7 @@ def run_decision(args: argparse.Namespace, ctx: CliContext) -> int:
     with ctx.store.session() as session:
         case = get_case(session, args.case)
         if args.reference is None:
-            if args.served_on is None:
-                raise InvalidInput(
-                    "give --reference … to issue a decision, or --served-on to record its service"
-                )
-            doc = notices.record_service(
-                session,
-                _document(session, case, "decision"),
-                served_on=args.served_on,
-                method=args.method,
-                actor=_actor(args),
-                calendar=_calendar(args, ctx),
-            )
+            doc = _record_service(args, ctx, session, case, "decision")
             print(
                 f"decision {doc.reference} served on {doc.served_on}; "
                 f"review may be requested until {doc.review_deadline}"

@@ -7,7 +7,9 @@ folder (Electrum ``storage.py``). A crash leaves either the old file or the new 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,3 +62,35 @@ def sha256_file(path: Path) -> str:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def open_from_disk(path: Path) -> io.FileIO:
+    """Open ``path`` to read what the disk itself holds, bypassing the page cache where the system
+    allows it (``O_DIRECT`` on Linux): what a read-back after writing must see, so that a USB stick
+    that lost or mangled the bytes is caught now. Read it in whole multiples of 4 KiB into
+    page-aligned buffers (``mmap``); the last read at the end of the file may be short.
+
+    Where direct reads are not offered (Windows, macOS, tmpfs and some other file systems) the file is
+    opened as usual, unbuffered, and the caller should have dropped it from the cache
+    (:func:`forget_cached`)."""
+    direct = getattr(os, "O_DIRECT", 0)
+    if direct:
+        try:
+            fd = os.open(path, os.O_RDONLY | direct)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+        else:
+            return open(fd, "rb", buffering=0)
+    return open(path, "rb", buffering=0)
+
+
+def forget_cached(fd: int, offset: int = 0, length: int = 0) -> None:
+    """Ask the system to drop a file range from the page cache (all of it by default).
+
+    Clean pages go at once, so after fsync a later read comes from the disk; dirty pages are not
+    dropped but their write-back starts now, without waiting (Linux), which spreads a large write's
+    disk work over the time it is written instead of leaving it all to the final fsync. Nothing
+    happens where the system does not offer it."""
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)

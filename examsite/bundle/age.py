@@ -57,6 +57,8 @@ BODY_COLUMNS = 64
 MAC_COLUMNS = 43
 # not a limit of the spec but of this reader: a header must fit in the first read (about 1 MiB)
 READ_BUFFER = (BLOCK_CHUNKS + 1) * ENC_CHUNK
+# the most plaintext one block of Decryptor.blocks() holds: all the chunks of a full read buffer
+BLOCK_PLAINTEXT = (BLOCK_CHUNKS + 1) * CHUNK
 
 _B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _ZERO_NONCE = bytes(12)
@@ -458,7 +460,7 @@ class Decryptor:
         self._source = source
         self._buffer = bytearray(READ_BUFFER)
         # the read buffer holds 17 sealed chunks; at the end of the file all of them open at once
-        self._plain = bytearray((BLOCK_CHUNKS + 1) * CHUNK)
+        self._plain = bytearray(BLOCK_PLAINTEXT)
         self._eof = False
         self._end = 0
         self._fill()

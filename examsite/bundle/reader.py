@@ -8,6 +8,9 @@ before its data is read, and its SHA-256 when it ends.
 Evidence streams to the quarantine folder; nothing is written anywhere else. Then the audit section,
 every record's signatures (through a pluggable :data:`RecordVerifier`) and replay are checked.
 
+Reading the file, hashing it and decrypting it each run on their own thread, a few blocks ahead of
+the next stage (:class:`examsite.bundle.ahead.Ahead`); failures still arrive in stream order.
+
 Any failure raises :class:`~examsite.bundle.errors.BundleError` with its code and removes the
 quarantine folder; on success the caller owns the folder (see :mod:`examsite.bundle.importer`).
 """
@@ -18,7 +21,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -27,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
 from examsite.bundle import age, auditlog
+from examsite.bundle.ahead import Ahead, ring
 from examsite.bundle.auditlog import AuditPoint, AuditSummary
 from examsite.bundle.errors import BundleError
 from examsite.bundle.format import (
@@ -47,13 +51,15 @@ from examsite.bundle.recipients import age_identity, identity_recipient, recipie
 from examsite.bundle.tarprofile import MemberSink, TarReader
 from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
-from examsite.fsutil import atomic_write_bytes
+from examsite.fsutil import atomic_write_bytes, open_from_disk
 from examsite.identity.dsse import PayloadType, unverified_fields, verify_envelope
 from examsite.identity.errors import MalformedEnvelope
 from examsite.identity.roster import Role, RosterCheckpoint, RosterTrust, VerifiedRoster
 from examsite.incidents.verification import verify_record
 
 CHUNK = 1 << 20
+# plaintext blocks (about 1 MiB each) decrypted ahead of the checks
+_AHEAD = 2
 
 # record bytes, its envelopes in bundle order, the roster the bundle carries, evidence SHA-256 -> the
 # file in quarantine; raises an ExamsiteError on failure
@@ -170,19 +176,26 @@ class _MemberCheck:
     (or nowhere, when a read-back only needs the hashes)."""
 
     def __init__(
-        self, unpacker: _Unpacker, name: str, expected: Member | None, file: BinaryIO | None
+        self,
+        unpacker: _Unpacker,
+        name: str,
+        expected: Member | None,
+        file: BinaryIO | None,
+        *,
+        hashed: bool = True,
     ) -> None:
         self._unpacker = unpacker
         self._name = name
         self._expected = expected
         self._file = file
-        self._digest = hashlib.sha256()
+        self._digest = hashlib.sha256() if hashed else None
         self._parts: list[bytes] | None = (
             [] if expected is None or expected.kind is not Kind.EVIDENCE else None
         )
 
     def write(self, data: bytes | memoryview) -> None:
-        self._digest.update(data)
+        if self._digest is not None:
+            self._digest.update(data)
         if self._parts is not None:
             self._parts.append(bytes(data))
         elif self._file is not None:
@@ -199,8 +212,8 @@ class _MemberCheck:
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
-        digest = self._digest.hexdigest()
-        if self._expected is not None and digest != self._expected.sha256:
+        digest = None if self._digest is None else self._digest.hexdigest()
+        if self._expected is not None and digest is not None and digest != self._expected.sha256:
             raise BundleError(
                 "member_hash", f"{self._name} has SHA-256 {digest}, the manifest says {self._expected.sha256}"
             )
@@ -210,8 +223,9 @@ class _MemberCheck:
 class _Unpacker:
     """The sink of the age decryptor: parses the tar and enforces the manifest while it streams."""
 
-    def __init__(self, folder: Path | None, site_key: SiteKeyPolicy) -> None:
+    def __init__(self, folder: Path | None, site_key: SiteKeyPolicy, hash_evidence: bool = True) -> None:
         self.folder = folder
+        self._hash_evidence = hash_evidence
         self._site_key_policy = site_key
         self.tar = TarReader(self._on_member)
         self.small: dict[str, bytes] = {}
@@ -253,7 +267,8 @@ class _Unpacker:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             self.current = _MemberCheck(self, name, expected, os.fdopen(fd, "wb", buffering=CHUNK))
             return self.current
-        return _MemberCheck(self, name, expected, None)
+        hashed = self._hash_evidence or expected.kind is not Kind.EVIDENCE
+        return _MemberCheck(self, name, expected, None, hashed=hashed)
 
     def member_done(self, name: str, data: bytes | None) -> None:
         if data is not None:
@@ -334,7 +349,8 @@ def _verify_manifest_signature(envelope: bytes, key_id: str, key: Ed25519PublicK
 
 
 class _HashingInput:
-    """The bundle file as the decryptor reads it, hashed on the way (the bundle's SHA-256 for replay)."""
+    """The bundle file read in blocks and counted for progress, then hashed (the bundle's SHA-256 for
+    replay and the slip)."""
 
     def __init__(self, fh: age.Readable, total: int, progress: Progress | None) -> None:
         self._fh = fh
@@ -343,19 +359,62 @@ class _HashingInput:
         self._total = total
         self._progress = progress
 
+    def blocks(self) -> Iterator[memoryview]:
+        """The file's bytes in blocks of 1 MiB (the last one shorter), each a view into a buffer of
+        :func:`~examsite.bundle.ahead.ring` (the stage runs under Ahead; the buffers are page-aligned,
+        as reads that bypass the page cache need)."""
+        buffers = ring(_AHEAD, CHUNK)
+        while True:
+            buffer = next(buffers)
+            try:
+                count = self._fh.readinto(buffer)
+            except OSError as exc:  # a USB stick pulled out while reading
+                raise BundleError(
+                    "truncated", f"the bundle could not be read to its end: {exc.strerror}"
+                ) from None
+            if not count:
+                return
+            self.size += count
+            if self._progress is not None:
+                self._progress(self.size, self._total)
+            yield buffer[:count]
+
+    def hashed(self, blocks: Iterator[memoryview]) -> Iterator[memoryview]:
+        """``blocks`` (from the stage before) hashed, each copied into a buffer of this stage's own
+        ring before it is passed on."""
+        buffers = ring(_AHEAD, CHUNK)
+        for block in blocks:
+            self.digest.update(block)
+            buffer = next(buffers)
+            buffer[: len(block)] = block
+            yield buffer[: len(block)]
+
+
+class _BlockReader:
+    """What the age decryptor reads from: the blocks of another stage, copied into its buffer; a
+    block is not kept once the next is asked for."""
+
+    def __init__(self, blocks: Iterator[memoryview]) -> None:
+        self._blocks = blocks
+        self._pending = memoryview(b"")
+
     def readinto(self, buffer: bytearray | memoryview) -> int:
-        """Fill ``buffer`` with the next bytes of the file (about 1 MiB), hashed and counted."""
-        try:
-            count = self._fh.readinto(buffer) or 0
-        except OSError as exc:  # a USB stick pulled out while reading
-            raise BundleError(
-                "truncated", f"the bundle could not be read to its end: {exc.strerror}"
-            ) from None
-        self.digest.update(memoryview(buffer)[:count])
-        self.size += count
-        if self._progress is not None:
-            self._progress(self.size, self._total)
+        if not self._pending:
+            self._pending = next(self._blocks, memoryview(b""))
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
         return count
+
+
+def _plaintext(source: age.Readable, keys: Sequence[age.X25519Identity]) -> Iterator[memoryview]:
+    """The bundle's authenticated plaintext, each block copied out of the decryptor's buffer into one
+    of a :func:`~examsite.bundle.ahead.ring` (the stage runs under Ahead)."""
+    buffers = ring(_AHEAD, age.BLOCK_PLAINTEXT)
+    for block in age.Decryptor(source, keys).blocks():
+        buffer = next(buffers)
+        buffer[: len(block)] = block
+        yield buffer[: len(block)]
 
 
 def age_error(exc: age.AgeError) -> BundleError:
@@ -391,25 +450,39 @@ def unpack(
     site_key: SiteKeyPolicy,
     folder: Path | None,
     progress: Progress | None = None,
+    *,
+    hash_evidence: bool = True,
+    from_disk: bool = False,
 ) -> Unpacked:
     """Decrypt ``path`` and check it layer by layer into ``folder`` (``None``: check only, keep nothing).
 
-    Does not remove ``folder`` on failure: :func:`verify_bundle` owns that.
+    ``hash_evidence=False`` skips the SHA-256 of evidence members (their sizes are still checked):
+    only for the exporter's read-back, which hashed those very bytes on their way in, and whose age
+    layer proves the file holds exactly what it encrypted. ``from_disk`` reads past the page cache
+    where the system allows (:func:`examsite.fsutil.open_from_disk`), also for that read-back. Does
+    not remove ``folder`` on failure:
+    :func:`verify_bundle` owns that.
     """
     path = Path(path)
     keys = [age_identity(identity) for identity in identities]
     try:
         total = path.stat().st_size
-        # unbuffered: the decryptor reads about 1 MiB at a time straight into its own buffer
-        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
+        # unbuffered: read in blocks of 1 MiB with no copy through a file buffer
+        fh = open_from_disk(path) if from_disk else open(path, "rb", buffering=0)  # noqa: SIM115
     except OSError as exc:
         raise BundleError("truncated", f"bundle {path} cannot be read: {exc.strerror}") from None
-    unpacker = _Unpacker(folder, site_key)
+    unpacker = _Unpacker(folder, site_key, hash_evidence)
     source = _HashingInput(fh, total, progress)
     try:
-        decryptor = age.Decryptor(source, keys)
-        for block in decryptor.blocks():
-            unpacker.write(block)
+        # four stages on four threads, each a few blocks ahead of the next: reading the file,
+        # hashing it, decrypting it, and (here) the tar checks, member hashes and quarantine writes
+        with (
+            Ahead(source.blocks(), depth=_AHEAD, name="bundle-read") as read,
+            Ahead(source.hashed(read), depth=_AHEAD, name="bundle-hash") as sealed,
+            Ahead(_plaintext(_BlockReader(sealed), keys), depth=_AHEAD, name="bundle-decrypt") as blocks,
+        ):
+            for block in blocks:
+                unpacker.write(block)
         unpacker.finish()
     except age.AgeError as exc:
         raise age_error(exc) from None

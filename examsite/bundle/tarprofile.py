@@ -74,12 +74,12 @@ class Source(Protocol):
         """The member's size in bytes."""
         ...
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[bytes] | Iterator[memoryview]:
         """Yield exactly ``size`` bytes in pieces; raise if the source does not have them."""
         ...
 
 
-def stream(sources: Iterable[Source], mtime: int) -> Iterator[bytes]:
+def stream(sources: Iterable[Source], mtime: int) -> Iterator[bytes | memoryview]:
     """Yield the tar of ``sources`` in order: header, data, padding per member, then the end marker.
 
     The data of each source must come to exactly its declared size, or ``ValueError`` is raised

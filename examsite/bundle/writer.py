@@ -7,10 +7,17 @@ hashing pass is needed up front: the files' sizes are checked first, then the ta
 whatever the size) and every evidence file is re-hashed on the way; a file that differs from its
 recorded hash or size aborts the export (``evidence_changed``) and the partial file is removed.
 
-Before the ``.part`` file is renamed it is fsynced and read back in full through the same checks a
-recipient runs (age, tar profile, manifest signature, every size and hash). To make that possible
-the file is also encrypted to a one-time X25519 identity that exists only in this process's memory
-and is dropped afterwards; the manifest lists only the real recipients (docs/bundle-format.md).
+Evidence is read and hashed on a second thread (:class:`examsite.bundle.ahead.Ahead`) while this
+one encrypts and writes; the disk is started on the written bytes every 16 MiB, so the final fsync
+waits for little.
+
+Before the ``.part`` file is renamed it is fsynced, dropped from the page cache, and read back in
+full from the disk itself (:func:`examsite.fsutil.open_from_disk`) through the checks a recipient
+runs: age header and every chunk's tag, tar profile, manifest signature, every member's size and
+the hash of every member but evidence, whose bytes were hashed on their way in and which age's
+authentication proves unchanged. To make that possible the file is also encrypted to a one-time
+X25519 identity that exists only in this process's memory and is dropped afterwards; the manifest
+lists only the real recipients (docs/bundle-format.md).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pyrage import x25519
 
 from examsite.bundle import age, reader
+from examsite.bundle.ahead import Ahead, ring
 from examsite.bundle.auditlog import AuditSection
 from examsite.bundle.errors import BundleError
 from examsite.bundle.format import (
@@ -52,12 +60,16 @@ from examsite.bundle.tarprofile import stream
 from examsite.canonical import sha256_hex
 from examsite.clock import utc_now
 from examsite.errors import ExamsiteError
-from examsite.fsutil import atomic_writer
+from examsite.fsutil import atomic_writer, forget_cached
 from examsite.identity.dsse import PayloadType, sign_envelope, unverified_fields
 from examsite.identity.keys import Signer
 from examsite.identity.roster import Role, Roster
 
 CHUNK = 1 << 20
+# evidence pieces (1 MiB each) read and hashed ahead of the encryption
+_AHEAD = 2
+# how much written bundle to hand to the disk at a time
+_WRITE_BACK = 16 << 20
 
 # done bytes, total bytes of the whole job (hash pass, write pass, read-back)
 Progress = Callable[[int, int], None]
@@ -139,19 +151,27 @@ class _Job:
             self._progress(min(self.done, self.total), self.total)
 
 
-def _read_evidence(item: EvidenceFile, job: _Job) -> Iterator[bytes]:
-    """Yield exactly the file's recorded size, refusing a file that is shorter, longer or changed."""
+def _read_evidence(item: EvidenceFile, job: _Job) -> Iterator[memoryview]:
+    """Yield exactly the file's recorded size, refusing a file that is shorter, longer or changed.
+
+    The pieces are views into the buffers of a :func:`~examsite.bundle.ahead.ring`: the export
+    streams them under :class:`~examsite.bundle.ahead.Ahead` and the encryptor copies each one
+    before it asks for the next.
+    """
     digest = hashlib.sha256()
     remaining = item.size
+    buffers = ring(_AHEAD, CHUNK)
     try:
-        with open(item.path, "rb") as fh:
+        with open(item.path, "rb", buffering=0) as fh:
             while remaining:
-                piece = fh.read(min(CHUNK, remaining))
-                if not piece:
+                buffer = next(buffers)
+                count = fh.readinto(buffer[: min(CHUNK, remaining)])
+                if not count:
                     break
-                remaining -= len(piece)
+                piece = buffer[:count]
+                remaining -= count
                 digest.update(piece)
-                job.step(len(piece))
+                job.step(count)
                 yield piece
             longer = bool(fh.read(1))
     except OSError as exc:
@@ -204,7 +224,7 @@ class _File:
     def size(self) -> int:
         return self.item.size
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[memoryview]:
         return _read_evidence(self.item, self.job)
 
 
@@ -343,12 +363,17 @@ def write_bundle(
         sink = _CountingWriter(fh)
         try:
             encryptor = age.Encryptor(sink, [age_recipient(r) for r in [*recipients, checker.to_public()]])
+            # evidence is read and re-hashed on a second thread while this one encrypts and writes;
             # a changed evidence file or a cancel raises from the stream itself and ends the export
-            for piece in stream(sources, int(created_at.timestamp())):
-                encryptor.write(piece)
+            tar = stream(sources, int(created_at.timestamp()))
+            with Ahead(tar, depth=_AHEAD, name="bundle-export-read") as pieces:
+                for piece in pieces:
+                    encryptor.write(piece)
             encryptor.close()
             fh.flush()
             os.fsync(fh.fileno())
+            # the read-back must see the disk (a stick that loses writes), not this process's writes
+            forget_cached(fh.fileno())
         except OSError as exc:
             raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
         # read the .part back through the recipient's checks
@@ -369,12 +394,17 @@ class _CountingWriter:
     def __init__(self, fh: BinaryIO) -> None:
         self._raw = fh.raw  # type: ignore[attr-defined]
         self.size = 0
+        self._flushed = 0  # bytes handed to the disk's write-back so far
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self.size += len(data)
         view = memoryview(data)
         while view:
             view = view[self._raw.write(view) :]
+        if self.size - self._flushed >= _WRITE_BACK:
+            # start the disk on what is written so far, so the final fsync has little left to wait for
+            forget_cached(self._raw.fileno(), self._flushed, self.size - self._flushed)
+            self._flushed = self.size
         return len(data)
 
 
@@ -397,7 +427,7 @@ def _read_back(
         seen[0] = done
 
     try:
-        unpacked = reader.unpack(part, [checker], same_key, None, step)
+        unpacked = reader.unpack(part, [checker], same_key, None, step, hash_evidence=False, from_disk=True)
     except BundleError as exc:
         if exc.code == "export_cancelled":
             raise

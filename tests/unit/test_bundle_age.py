@@ -331,7 +331,7 @@ def test_a_read_error_midway_is_a_truncated_bundle() -> None:
     with open("/proc/self/mem", "rb", buffering=0) as fh:
         source = _HashingInput(fh, 100, None)
         with pytest.raises(BundleError) as caught:
-            source.readinto(bytearray(64))
+            next(source.blocks())
     assert caught.value.code == "truncated"
     assert "could not be read" in caught.value.message
 

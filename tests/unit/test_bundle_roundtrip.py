@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 from pyrage import x25519
 
+from examsite.bundle import writer as writer_module
 from examsite.bundle.errors import HINTS, BundleError
 from examsite.bundle.format import Kind
 from examsite.bundle.reader import KnownBundles, verify_bundle
@@ -460,6 +463,64 @@ def test_cancel_during_the_read_back_is_a_cancel(tmp_path: Path) -> None:
         cancelled=lambda: bool(progress) and progress[-1] > streamed,
     )
     assert error.code == "export_cancelled"
+
+
+def _open_flags(path: Path) -> list[int]:
+    """The open flags of every descriptor this process holds on ``path``."""
+    flags = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") != str(path):
+                continue
+            info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+        except OSError:  # closed meanwhile
+            continue
+        flags.append(int(info.split("flags:")[1].split()[0], 8))
+    return flags
+
+
+def test_the_read_back_reads_the_disk_not_the_page_cache(tmp_path: Path) -> None:
+    """A USB stick that loses writes only shows it when the bytes come from the stick: the read-back
+    opens the written file with O_DIRECT (on this file system) after fsync and dropping it from the
+    cache, so afterwards none of the bundle sits in the page cache."""
+    keys = Keys()
+    req = request(keys, tmp_path / "site", clip_size=2 << 20)
+    part = tmp_path / "b.age.part"
+    streamed = sum(item.size for item in req.evidence)
+    seen: list[list[int]] = []
+
+    def look(done: int, total: int) -> None:
+        if done > streamed and not seen:
+            seen.append(_open_flags(part))
+
+    written = write_bundle(tmp_path / "b.age", req, progress=look)
+    probe = tmp_path / "probe"
+    probe.write_bytes(b"x")
+    fd = os.open(probe, os.O_RDONLY | os.O_DIRECT)  # ext4 here; the test needs a real disk
+    os.close(fd)
+    read_back = [flags for flags in seen[0] if not flags & os.O_WRONLY]
+    assert read_back
+    assert all(flags & os.O_DIRECT for flags in read_back)
+    cached = subprocess.run(
+        ["fincore", "--noheadings", "--output", "PAGES", str(written.path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert int(cached.stdout) == 0
+
+
+def test_a_bundle_handed_to_the_disk_in_pieces_round_trips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large bundles start the disk's write-back every few MiB while they are written; with the step
+    made small, a bundle of a few MiB goes through it several times and still reads back intact."""
+    monkeypatch.setattr(writer_module, "_WRITE_BACK", 1 << 20)
+    keys = Keys()
+    written = write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site", clip_size=3 << 20))
+    assert written.size > 3 * writer_module._WRITE_BACK
+    assert written.sha256 == hashlib.sha256(written.path.read_bytes()).hexdigest()
+    assert _verify(written.path, keys, tmp_path).manifest.bundle_id == written.bundle_id
 
 
 def _refused_at(out: Path, req: BundleRequest, **kwargs: object) -> BundleError:

@@ -58,7 +58,7 @@ from examsite.identity.roster import Role, RosterCheckpoint, RosterTrust, Verifi
 from examsite.incidents.verification import verify_record
 
 CHUNK = 1 << 20
-# plaintext blocks (about 1 MiB each) decrypted ahead of the checks
+# blocks (1 MiB each) each stage of the unpack pipeline may run ahead of the next
 _AHEAD = 2
 
 # record bytes, its envelopes in bundle order, the roster the bundle carries, evidence SHA-256 -> the

@@ -51,7 +51,7 @@ from examsite.bundle.recipients import age_identity, identity_recipient, recipie
 from examsite.bundle.tarprofile import MemberSink, TarReader
 from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
-from examsite.fsutil import atomic_write_bytes, open_from_disk
+from examsite.fsutil import atomic_write_bytes
 from examsite.identity.dsse import PayloadType, unverified_fields, verify_envelope
 from examsite.identity.errors import MalformedEnvelope
 from examsite.identity.roster import Role, RosterCheckpoint, RosterTrust, VerifiedRoster
@@ -379,12 +379,15 @@ class _HashingInput:
                 self._progress(self.size, self._total)
             yield buffer[:count]
 
-    def hashed(self, blocks: Iterator[memoryview]) -> Iterator[memoryview]:
-        """``blocks`` (from the stage before) hashed, each copied into a buffer of this stage's own
-        ring before it is passed on."""
-        buffers = ring(_AHEAD, CHUNK)
+    def hashed(self, blocks: Iterator[memoryview], stage: bool = True) -> Iterator[memoryview]:
+        """``blocks`` (from the stage before) hashed; for a ``stage`` of its own, each is copied into
+        a buffer of this stage's own ring before it is passed on."""
+        buffers = ring(_AHEAD, CHUNK) if stage else None
         for block in blocks:
             self.digest.update(block)
+            if buffers is None:
+                yield block
+                continue
             buffer = next(buffers)
             buffer[: len(block)] = block
             yield buffer[: len(block)]
@@ -450,44 +453,65 @@ def unpack(
     site_key: SiteKeyPolicy,
     folder: Path | None,
     progress: Progress | None = None,
-    *,
-    hash_evidence: bool = True,
-    from_disk: bool = False,
 ) -> Unpacked:
     """Decrypt ``path`` and check it layer by layer into ``folder`` (``None``: check only, keep nothing).
 
-    ``hash_evidence=False`` skips the SHA-256 of evidence members (their sizes are still checked):
-    only for the exporter's read-back, which hashed those very bytes on their way in, and whose age
-    layer proves the file holds exactly what it encrypted. ``from_disk`` reads past the page cache
-    where the system allows (:func:`examsite.fsutil.open_from_disk`), also for that read-back. Does
-    not remove ``folder`` on failure:
-    :func:`verify_bundle` owns that.
+    Does not remove ``folder`` on failure: :func:`verify_bundle` owns that.
     """
     path = Path(path)
-    keys = [age_identity(identity) for identity in identities]
     try:
         total = path.stat().st_size
         # unbuffered: read in blocks of 1 MiB with no copy through a file buffer
-        fh = open_from_disk(path) if from_disk else open(path, "rb", buffering=0)  # noqa: SIM115
+        fh = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
     except OSError as exc:
         raise BundleError("truncated", f"bundle {path} cannot be read: {exc.strerror}") from None
+    with fh:
+        return unpack_stream(fh, total, identities, site_key, folder, progress)
+
+
+def unpack_stream(
+    fh: age.Readable,
+    total: int,
+    identities: Sequence[x25519.Identity],
+    site_key: SiteKeyPolicy,
+    folder: Path | None,
+    progress: Progress | None = None,
+    *,
+    hash_evidence: bool = True,
+    staged: bool = True,
+) -> Unpacked:
+    """:func:`unpack` over an open source of ``total`` bytes (``total`` only feeds ``progress``).
+
+    ``hash_evidence=False`` skips the SHA-256 of evidence members (their sizes are still checked)
+    and ``staged=False`` runs every step but the reading on the calling thread: both only for the exporter's
+    read-back, which runs beside the writing, reads the file as it reaches the disk, and saw those
+    very evidence bytes hashed on their way in; its age layer proves the file holds exactly what it
+    encrypted.
+    """
+    keys = [age_identity(identity) for identity in identities]
     unpacker = _Unpacker(folder, site_key, hash_evidence)
     source = _HashingInput(fh, total, progress)
     try:
-        # four stages on four threads, each a few blocks ahead of the next: reading the file,
-        # hashing it, decrypting it, and (here) the tar checks, member hashes and quarantine writes
-        with (
-            Ahead(source.blocks(), depth=_AHEAD, name="bundle-read") as read,
-            Ahead(source.hashed(read), depth=_AHEAD, name="bundle-hash") as sealed,
-            Ahead(_plaintext(_BlockReader(sealed), keys), depth=_AHEAD, name="bundle-decrypt") as blocks,
-        ):
-            for block in blocks:
-                unpacker.write(block)
+        if staged:
+            # four stages on four threads, each a few blocks ahead of the next: reading the file,
+            # hashing it, decrypting it, and (here) the tar checks, member hashes and quarantine writes
+            with (
+                Ahead(source.blocks(), depth=_AHEAD, name="bundle-read") as read,
+                Ahead(source.hashed(read), depth=_AHEAD, name="bundle-hash") as sealed,
+                Ahead(_plaintext(_BlockReader(sealed), keys), depth=_AHEAD, name="bundle-decrypt") as blocks,
+            ):
+                for block in blocks:
+                    unpacker.write(block)
+        else:
+            # two: reading the file (mostly waiting for the disk) and all the rest
+            with Ahead(source.blocks(), depth=_AHEAD, name="bundle-read") as read:
+                ciphertext = source.hashed(read, stage=False)
+                for block in age.Decryptor(_BlockReader(ciphertext), keys).blocks():
+                    unpacker.write(block)
         unpacker.finish()
     except age.AgeError as exc:
         raise age_error(exc) from None
     finally:
-        fh.close()
         if unpacker.current is not None:
             unpacker.current.abort()
     assert unpacker.manifest is not None

@@ -8,24 +8,28 @@ whatever the size) and every evidence file is re-hashed on the way; a file that 
 recorded hash or size aborts the export (``evidence_changed``) and the partial file is removed.
 
 Evidence is read and hashed on a second thread (:class:`examsite.bundle.ahead.Ahead`) while this
-one encrypts and writes; the disk is started on the written bytes every 16 MiB, so the final fsync
-waits for little.
+one encrypts and writes; the disk is started on the written bytes every 16 MiB.
 
-Before the ``.part`` file is renamed it is fsynced, dropped from the page cache, and read back in
-full from the disk itself (:func:`examsite.fsutil.open_from_disk`) through the checks a recipient
-runs: age header and every chunk's tag, tar profile, manifest signature, every member's size and
-the hash of every member but evidence, whose bytes were hashed on their way in and which age's
-authentication proves unchanged. To make that possible the file is also encrypted to a one-time
-X25519 identity that exists only in this process's memory and is dropped afterwards; the manifest
-lists only the real recipients (docs/bundle-format.md).
+The ``.part`` file is read back in full from the disk itself (:func:`examsite.fsutil.open_from_disk`)
+through the checks a recipient runs: age header and every chunk's tag, tar profile, manifest
+signature, every member's size and the hash of every member but evidence, whose bytes were hashed on
+their way in and which age's authentication proves unchanged. The read-back runs beside the writing
+(:class:`_OnDisk`): every 32 MiB the file is synced and the synced stretch dropped from the page
+cache, and only then read back; after the last write the rest is synced and read. So a stick that
+loses or mangles writes is caught, and the export takes little longer than the writing alone. Only
+a bundle that read back whole is renamed. To make that possible the file is also encrypted to a
+one-time X25519 identity that exists only in this process's memory and is dropped afterwards; the
+manifest lists only the real recipients (docs/bundle-format.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +64,7 @@ from examsite.bundle.tarprofile import stream
 from examsite.canonical import sha256_hex
 from examsite.clock import utc_now
 from examsite.errors import ExamsiteError
-from examsite.fsutil import atomic_writer, forget_cached
+from examsite.fsutil import atomic_writer, forget_cached, open_from_disk
 from examsite.identity.dsse import PayloadType, sign_envelope, unverified_fields
 from examsite.identity.keys import Signer
 from examsite.identity.roster import Role, Roster
@@ -70,6 +74,12 @@ CHUNK = 1 << 20
 _AHEAD = 2
 # how much written bundle to hand to the disk at a time
 _WRITE_BACK = 16 << 20
+# how much written bundle to sync before the read-back may check it (a multiple of _WRITE_BACK)
+_SYNC_STEP = 32 << 20
+# what the read-back reads in while the file is still being written: whole pages (O_DIRECT)
+_PAGE = 4096
+# fdatasync leaves out the metadata a later read does not need; Windows and macOS have only fsync
+_datasync = getattr(os, "fdatasync", os.fsync)
 
 # done bytes, total bytes of the whole job (hash pass, write pass, read-back)
 Progress = Callable[[int, int], None]
@@ -135,20 +145,23 @@ class WrittenBundle:
 
 
 class _Job:
-    """Progress and cancel across the passes of one export."""
+    """Progress and cancel across the passes of one export (the writing and the read-back step it
+    from their own threads; ``progress`` is called from either, one call at a time)."""
 
     def __init__(self, total: int, progress: Progress | None, cancelled: Cancelled | None) -> None:
         self.total = total
         self.done = 0
         self._progress = progress
         self._cancelled = cancelled
+        self._lock = threading.Lock()
 
     def step(self, count: int) -> None:
-        if self._cancelled is not None and self._cancelled():
-            raise BundleError("export_cancelled", "the export was cancelled")
-        self.done += count
-        if self._progress is not None:
-            self._progress(min(self.done, self.total), self.total)
+        with self._lock:
+            if self._cancelled is not None and self._cancelled():
+                raise BundleError("export_cancelled", "the export was cancelled")
+            self.done += count
+            if self._progress is not None:
+                self._progress(min(self.done, self.total), self.total)
 
 
 def _read_evidence(item: EvidenceFile, job: _Job) -> Iterator[memoryview]:
@@ -359,27 +372,40 @@ def write_bundle(
             sources.append(_Bytes(member.path, small[member.path]))
     checker = generate_identity()
     with atomic_writer(out, mode=0o600) as fh:
-        # tar -> age -> file, hashing what is written and re-hashing the evidence read
-        sink = _CountingWriter(fh)
-        try:
-            encryptor = age.Encryptor(sink, [age_recipient(r) for r in [*recipients, checker.to_public()]])
-            # evidence is read and re-hashed on a second thread while this one encrypts and writes;
-            # a changed evidence file or a cancel raises from the stream itself and ends the export
-            tar = stream(sources, int(created_at.timestamp()))
-            with Ahead(tar, depth=_AHEAD, name="bundle-export-read") as pieces:
-                for piece in pieces:
-                    encryptor.write(piece)
-            encryptor.close()
-            fh.flush()
-            os.fsync(fh.fileno())
-            # the read-back must see the disk (a stick that loses writes), not this process's writes
-            forget_cached(fh.fileno())
-        except OSError as exc:
-            raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
-        # read the .part back through the recipient's checks
         part = out.with_name(out.name + ".part")
-        # the read-back hashes the file as it is on disk: that is the SHA-256 the slip and log carry
-        sha256 = _read_back(part, checker, manifest, site_public, sink.size, job)
+        try:
+            # the read-back must see the disk (a stick that loses writes), not this process's writes
+            source = open_from_disk(part)
+        except OSError as exc:
+            raise BundleError("write_failed", f"the bundle could not be opened to read back: {exc}") from None
+        disk = _OnDisk(fh.fileno(), source)
+        sink = _CountingWriter(fh, disk)
+        keys = [age_recipient(r) for r in [*recipients, checker.to_public()]]
+        with source, ThreadPoolExecutor(1, thread_name_prefix="bundle-read-back") as pool:
+            # the read-back follows the writing: it checks each stretch once it is on the disk
+            checked = pool.submit(_read_back, disk, checker, manifest, site_public, job)
+            try:
+                encryptor = age.Encryptor(sink, keys)
+                # tar -> age -> file; evidence is read and re-hashed on another thread while this one
+                # encrypts and writes; a changed evidence file or a cancel raises from the stream itself
+                tar = stream(sources, int(created_at.timestamp()))
+                with Ahead(tar, depth=_AHEAD, name="bundle-export-read") as pieces:
+                    for piece in pieces:
+                        encryptor.write(piece)
+                encryptor.close()
+                disk.finish()
+            except _Stopped:
+                pass  # the read-back failed or was cancelled before the writing ended: raised below
+            except OSError as exc:
+                disk.stop()
+                raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
+            except BaseException:
+                disk.stop()
+                raise
+            sha256, size = checked.result()
+        # age authenticates every byte, so a changed file fails the read-back; this guards our own bugs
+        if size != sink.size:  # pragma: no cover
+            raise BundleError("readback_failed", "the bundle reads back shorter or longer than written")
     return WrittenBundle(out, bundle_id, sha256, sink.size, manifest, envelope)
 
 
@@ -391,8 +417,9 @@ class _CountingWriter:
     flush.
     """
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: BinaryIO, disk: _OnDisk) -> None:
         self._raw = fh.raw  # type: ignore[attr-defined]
+        self._disk = disk
         self.size = 0
         self._flushed = 0  # bytes handed to the disk's write-back so far
 
@@ -402,20 +429,124 @@ class _CountingWriter:
         while view:
             view = view[self._raw.write(view) :]
         if self.size - self._flushed >= _WRITE_BACK:
-            # start the disk on what is written so far, so the final fsync has little left to wait for
+            # start the disk on what is written so far, so the syncs have little left to wait for
             forget_cached(self._raw.fileno(), self._flushed, self.size - self._flushed)
             self._flushed = self.size
+        self._disk.wrote(self.size)
         return len(data)
 
 
+class _Stopped(Exception):
+    """The export ended before the bundle was whole: the read-back has nothing more to check."""
+
+
+class _OnDisk:
+    """How much of the ``.part`` file is known to be on the disk, and the read-back's way to read it.
+
+    A thread syncs the file every ``_SYNC_STEP`` written bytes and drops what it synced from the page
+    cache; the read-back (:meth:`readinto`) reads only that far, in whole pages (as ``O_DIRECT``
+    wants), and waits for more. So the read-back checks the disk's bytes while the rest is still
+    being written, and the whole export takes little more than the writing. :meth:`finish` (after
+    the last write) syncs the rest, after which the read-back reads to the end; :meth:`stop` ends a
+    failed export's read-back with :class:`_Stopped`.
+    """
+
+    def __init__(self, fd: int, source: age.Readable) -> None:
+        self._fd = fd
+        self._source = source
+        self._changed = threading.Condition()
+        self._written = 0
+        self._synced = 0  # every byte before this is on the disk and out of the page cache
+        self._read = 0
+        self._final = False  # the last byte is written
+        self._whole = False  # ... and synced: the read-back reads to the end of the file
+        self._stopped = False
+        self._error: OSError | None = None
+        self._syncer = threading.Thread(target=self._sync, name="bundle-export-sync", daemon=True)
+        self._syncer.start()
+
+    def wrote(self, size: int) -> None:
+        """The file is ``size`` bytes long now (the writing thread); raises a failed sync's error,
+        or :class:`_Stopped` once the read-back has failed (no use writing the rest)."""
+        with self._changed:
+            if self._error is not None:
+                raise self._error
+            if self._stopped:
+                raise _Stopped
+            self._written = size
+            if size - self._synced >= _SYNC_STEP:
+                self._changed.notify_all()
+
+    def _sync(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(
+                    lambda: self._stopped or self._final or self._written - self._synced >= _SYNC_STEP
+                )
+                if self._stopped or self._final:
+                    return
+                start, end = self._synced, self._written
+            try:
+                _datasync(self._fd)
+            except OSError as exc:
+                with self._changed:
+                    self._error = exc
+                    self._stopped = True
+                    self._changed.notify_all()
+                return
+            # from the page holding the last synced byte: that page was left cached last time
+            forget_cached(self._fd, start - start % _PAGE, end - start + start % _PAGE)
+            with self._changed:
+                self._synced = end
+                self._changed.notify_all()
+
+    def finish(self) -> None:
+        """All is written (the writing thread): sync it, drop it from the cache, let the read-back
+        read to the end. Raises the ``OSError`` of a sync that failed."""
+        with self._changed:
+            self._final = True
+            self._changed.notify_all()
+        self._syncer.join()
+        if self._error is not None:
+            raise self._error
+        os.fsync(self._fd)
+        forget_cached(self._fd)
+        with self._changed:
+            self._synced = self._written
+            self._whole = True
+            self._changed.notify_all()
+
+    def stop(self) -> None:
+        """The export failed: end the read-back and the syncs."""
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        self._syncer.join()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        """Read the next synced bytes into ``buffer`` (the read-back's thread), waiting for them."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopped or self._whole or self._synced - self._read >= _PAGE)
+            if self._stopped:
+                raise _Stopped
+            view = memoryview(buffer)
+            if not self._whole:
+                view = view[: (self._synced - self._read) // _PAGE * _PAGE]
+        count = self._source.readinto(view) or 0
+        self._read += count
+        return count
+
+
 def _read_back(
-    part: Path,
+    disk: _OnDisk,
     checker: x25519.Identity,
     manifest: Manifest,
     site_public: Ed25519PublicKey,
-    written_size: int,
     job: _Job,
-) -> str:
+) -> tuple[str, int]:
+    """Read the bundle back as it reaches the disk, through the recipient's checks; return the
+    SHA-256 and size of the file as it is on the disk (the SHA-256 the slip and log carry)."""
+
     def same_key(key_id: str, _roster: bytes) -> reader.SiteKey:
         # the roster was checked before writing; the read-back proves the bytes, not the trust
         return reader.SiteKey(site_public, key_id, manifest.site.code, manifest.roster)
@@ -427,14 +558,17 @@ def _read_back(
         seen[0] = done
 
     try:
-        unpacked = reader.unpack(part, [checker], same_key, None, step, hash_evidence=False, from_disk=True)
+        unpacked = reader.unpack_stream(
+            disk, 0, [checker], same_key, None, step, hash_evidence=False, staged=False
+        )
     except BundleError as exc:
+        disk.stop()  # no use writing the rest: the writing stops at its next write
         if exc.code == "export_cancelled":
             raise
         raise BundleError(
             "readback_failed", f"the written bundle does not read back: {exc.message}"
         ) from None
     # age authenticates every byte, so a changed file fails above; this guards against our own bugs
-    if unpacked.size != written_size or unpacked.manifest != manifest:  # pragma: no cover
+    if unpacked.manifest != manifest:  # pragma: no cover
         raise BundleError("readback_failed", "the written bundle reads back different from what was written")
-    return unpacked.sha256
+    return unpacked.sha256, unpacked.size

@@ -1,0 +1,224 @@
+"""The export's read-back follows the writing: it checks each stretch of the ``.part`` file once that
+stretch is synced to the disk and dropped from the page cache, and never reads further.
+
+Real files on the real disk, real threads; the only thing made small is the sync step, so that a
+bundle of a few MiB goes through it several times.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from examsite.bundle import writer as writer_module
+from examsite.bundle.errors import BundleError
+from examsite.bundle.writer import _OnDisk, _Stopped, write_bundle
+from examsite.fsutil import open_from_disk
+from tests.support.bundle_factory import Keys, request
+
+STEP = 64 * 1024
+PAGE = writer_module._PAGE
+
+
+class _Reader(threading.Thread):
+    """Reads an :class:`_OnDisk` to its end in a thread of its own, keeping what each read returned."""
+
+    def __init__(self, disk: _OnDisk) -> None:
+        super().__init__(daemon=True)
+        self.disk = disk
+        self.buffer = open_buffer()
+        self.counts: list[int] = []
+        self.data = bytearray()
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            while count := self.disk.readinto(self.buffer):
+                self.counts.append(count)
+                self.data += self.buffer[:count]
+        except BaseException as exc:  # handed to the test
+            self.error = exc
+
+
+def open_buffer() -> memoryview:
+    """A page-aligned 1 MiB buffer, as O_DIRECT reads need."""
+    import mmap
+
+    return memoryview(mmap.mmap(-1, 1 << 20))
+
+
+@pytest.fixture
+def part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, Path]]:
+    monkeypatch.setattr(writer_module, "_SYNC_STEP", STEP)
+    path = tmp_path / "b.age.part"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    yield fd, path
+    os.close(fd)
+
+
+def _synced(disk: _OnDisk, size: int) -> None:
+    """Wait until the sync thread has synced ``size`` bytes (it runs on its own)."""
+    with disk._changed:
+        assert disk._changed.wait_for(lambda: disk._synced >= size, timeout=30)
+
+
+def test_the_read_back_reads_only_whole_synced_pages_until_the_end(part: tuple[int, Path]) -> None:
+    fd, path = part
+    data = os.urandom(STEP + 3 * PAGE + 100)
+    with open_from_disk(path) as source:
+        disk = _OnDisk(fd, source)
+        reader = _Reader(disk)
+        os.write(fd, data[: STEP + 3 * PAGE + 100])
+        disk.wrote(len(data))
+        _synced(disk, len(data))
+        reader.join(timeout=0.5)
+        # everything is synced but the file is not finished: the read-back stops at the last whole page
+        assert reader.is_alive()
+        assert bytes(reader.data) == data[: STEP + 3 * PAGE]
+        assert all(count % PAGE == 0 for count in reader.counts)
+        disk.finish()
+        reader.join(timeout=30)
+    assert reader.error is None
+    assert bytes(reader.data) == data
+
+
+def test_nothing_is_read_before_it_is_synced(part: tuple[int, Path]) -> None:
+    fd, path = part
+    with open_from_disk(path) as source:
+        disk = _OnDisk(fd, source)
+        reader = _Reader(disk)
+        os.write(fd, b"x" * (STEP - 1))  # less than a sync step: not synced yet
+        disk.wrote(STEP - 1)
+        reader.join(timeout=0.5)
+        assert reader.is_alive()
+        assert reader.data == b""
+        disk.stop()
+        reader.join(timeout=30)
+    assert isinstance(reader.error, _Stopped)
+
+
+def test_a_failed_sync_stops_the_writing_and_the_read_back(
+    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fsync's error is reported once (a later fsync may succeed with the data lost): the export
+    keeps it and raises it from the next write and from finish."""
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writer_module, "_datasync", broken)
+    fd, path = part
+    with open_from_disk(path) as source:
+        disk = _OnDisk(fd, source)
+        reader = _Reader(disk)
+        os.write(fd, b"x" * STEP)
+        disk.wrote(STEP)
+        disk._syncer.join(timeout=30)
+        with pytest.raises(OSError, match="Input/output error"):
+            disk.wrote(STEP + 1)
+        with pytest.raises(OSError, match="Input/output error"):
+            disk.finish()
+        reader.join(timeout=30)
+    assert isinstance(reader.error, _Stopped)
+
+
+def test_the_export_reads_back_while_it_is_still_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writing waits, half-way, until the read-back has checked a first stretch from the disk:
+    the read-back runs beside the writing, not after it, and the bundle still round trips."""
+    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
+    monkeypatch.setattr(writer_module, "_WRITE_BACK", 1 << 20)
+    keys = Keys()
+    req = request(keys, tmp_path / "site", clip_size=3 << 20)
+    read_back = threading.Event()
+    waited: list[bool] = []
+    original = writer_module._CountingWriter.write
+
+    def progress(done: int, total: int) -> None:
+        if threading.current_thread().name == "bundle-read":
+            read_back.set()
+
+    def write(self: writer_module._CountingWriter, data: bytes | bytearray | memoryview) -> int:
+        count = original(self, data)
+        if self.size > 4 << 20 and not waited:
+            waited.append(read_back.wait(timeout=30))
+        return count
+
+    monkeypatch.setattr(writer_module._CountingWriter, "write", write)
+    written = write_bundle(tmp_path / "b.age", req, progress=progress)
+    assert waited == [True]
+    assert written.sha256 == hashlib.sha256(written.path.read_bytes()).hexdigest()
+
+
+def test_a_sync_that_fails_during_the_export_is_a_write_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
+    monkeypatch.setattr(writer_module, "_datasync", broken)
+    keys = Keys()
+    req = request(keys, tmp_path / "site", clip_size=3 << 20)
+    with pytest.raises(BundleError) as caught:
+        write_bundle(tmp_path / "b.age", req)
+    assert caught.value.code == "write_failed"
+    assert "Input/output error" in caught.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_part_file_that_cannot_be_opened_to_read_back_is_a_write_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the system refuses to open the ``.part`` file a second time, nothing is written."""
+
+    def refuse(path: Path) -> None:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(writer_module, "open_from_disk", refuse)
+    keys = Keys()
+    with pytest.raises(BundleError) as caught:
+        write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site"))
+    assert caught.value.code == "write_failed"
+    assert "Too many open files" in caught.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_read_back_that_fails_stops_the_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes the disk does not keep show up in the read-back while the bundle is still written; the
+    export stops there instead of writing the rest to a medium that is known bad."""
+    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
+    keys = Keys()
+    req = request(keys, tmp_path / "site", clip_size=3 << 20)
+    sizes: list[int] = []
+    waited: list[bool] = []
+    original = writer_module._CountingWriter.write
+
+    def write(self: writer_module._CountingWriter, data: bytes | bytearray | memoryview) -> int:
+        count = original(self, data)
+        if not sizes:  # the age header, not yet synced, so not yet read back: damage it on disk
+            with open(tmp_path / "b.age.part", "r+b") as fh:
+                fh.write(b"AGE")
+        sizes.append(self.size)
+        if self.size > 4 << 20 and not waited:
+            with self._disk._changed:
+                waited.append(self._disk._changed.wait_for(lambda: self._disk._stopped, timeout=30))
+        return count
+
+    monkeypatch.setattr(writer_module._CountingWriter, "write", write)
+    with pytest.raises(BundleError) as caught:
+        write_bundle(tmp_path / "b.age", req)
+    assert caught.value.code == "readback_failed"
+    assert "age header" in caught.value.message
+    assert waited == [True]
+    # one more write found the read-back stopped; the rest of the evidence was never written
+    assert sizes[-1] < sum(item.size for item in req.evidence)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -6,9 +6,9 @@ measured in the same run; peak memory under 100 MB while exporting 2 GB of evide
 
 Export and verify each run in a child process, so their peak RSS (``ru_maxrss``) is their own
 (tracemalloc is not used: it records a traceback for every allocation and slowed both by a tenth).
-The export figure covers the whole export: stream with re-hash, fsync, then the read-back from the
-disk; the baseline is one pass, so the ratio is the honest cost per evidence byte of a checked
-bundle. A second baseline also writes the ciphertext with fsync, since a bundle cannot avoid the
+The export figure covers the whole export: stream with re-hash, the syncs, and the read-back from
+the disk that runs beside the writing; the baseline is one pass, so the ratio is the honest cost per
+evidence byte of a checked bundle. A second baseline also writes the ciphertext with fsync, since a bundle cannot avoid the
 disk. Export and verify each run their stages on several threads (examsite.bundle.ahead); the
 baseline runs on one, as the raw primitives do.
 

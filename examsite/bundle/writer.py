@@ -16,8 +16,9 @@ full from the disk itself (:func:`examsite.fsutil.open_from_disk`) through the c
 runs: age header and every chunk's tag, tar profile, manifest signature, every member's size and
 the hash of every member but evidence, whose bytes were hashed on their way in and which age's
 authentication proves unchanged. To make that possible the file is also encrypted to a one-time
-X25519 identity that exists only in this process's memory and is dropped afterwards; the manifest
-lists only the real recipients (docs/bundle-format.md).
+identity (X25519, or post-quantum for post-quantum recipients: age does not mix the two) that exists
+only in this process's memory and is dropped afterwards; the manifest lists only the real recipients
+(docs/bundle-format.md).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pyrage import x25519
 
 from examsite.bundle import age, reader
 from examsite.bundle.ahead import Ahead, ring
@@ -55,7 +55,14 @@ from examsite.bundle.format import (
     expected_paths,
     sums_text,
 )
-from examsite.bundle.recipients import age_recipient, fingerprints, generate_identity, parse_recipient
+from examsite.bundle.recipients import (
+    Identity,
+    age_recipient,
+    fingerprints,
+    generate_identity,
+    parse_recipient,
+    postquantum,
+)
 from examsite.bundle.tarprofile import stream
 from examsite.canonical import sha256_hex
 from examsite.clock import utc_now
@@ -357,7 +364,7 @@ def write_bundle(
             sources.append(_File(member.path, by_hash[member.sha256], job))
         else:
             sources.append(_Bytes(member.path, small[member.path]))
-    checker = generate_identity()
+    checker = generate_identity(pq=postquantum(recipients))
     with atomic_writer(out, mode=0o600) as fh:
         # tar -> age -> file, hashing what is written and re-hashing the evidence read
         sink = _CountingWriter(fh)
@@ -410,7 +417,7 @@ class _CountingWriter:
 
 def _read_back(
     part: Path,
-    checker: x25519.Identity,
+    checker: Identity,
     manifest: Manifest,
     site_public: Ed25519PublicKey,
     written_size: int,

@@ -1,5 +1,6 @@
-"""The age v1 layer (examsite/bundle/age.py) against the official C2SP CCTV vectors, Debian's ``age``
-and ``pyrage``, and every refusal it makes, with the bundle error code each one becomes."""
+"""The age v1 layer (examsite/bundle/age.py, with the post-quantum recipient type of agepq.py) against
+the official C2SP CCTV vectors, Debian's ``age`` and ``pyrage``, and every refusal it makes, with the
+bundle error code each one becomes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
 
-from examsite.bundle import age
+from examsite.bundle import age, agepq
 from examsite.bundle.errors import BundleError
 from examsite.bundle.reader import _HashingInput, age_error, verify_bundle
 from examsite.bundle.recipients import age_identity, age_recipient
@@ -86,15 +87,20 @@ ALL = [load_vector(path) for path in sorted(VECTORS.iterdir()) if path.name != "
 
 def test_every_vendored_vector_is_run() -> None:
     """A vector deleted by accident would silently shrink the proof."""
-    assert len(ALL) == 68
+    assert len(ALL) == 86
+    assert len([v for v in ALL if v.name.startswith("hybrid")]) == 18
     assert {v.expect for v in ALL} == set(EXPECTED_CLASS) | {"success"}
 
 
-def _identities(vector: Vector) -> list[age.X25519Identity]:
+def _identity(text: str) -> age.Identity:
+    if text.startswith("AGE-SECRET-KEY-PQ-1"):
+        return agepq.HybridIdentity.from_str(text)
+    return age.X25519Identity.from_str(text)
+
+
+def _identities(vector: Vector) -> list[age.Identity]:
     # the "empty" vector names no identity: any will do, the file is refused before keys matter
-    return [age.X25519Identity.from_str(text) for text in vector.identities] or [
-        age.X25519Identity.generate()
-    ]
+    return [_identity(text) for text in vector.identities] or [age.X25519Identity.generate()]
 
 
 @pytest.mark.parametrize("vector", ALL, ids=lambda v: v.name)

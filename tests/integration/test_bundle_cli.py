@@ -22,7 +22,9 @@ def _fd_with(text: str) -> int:
     return read
 
 
+@pytest.mark.parametrize("kind", ["x25519", "pq"])
 def test_keygen_export_verify_import(
+    kind: str,
     store: Store,
     paths: Paths,
     tmp_path: Path,
@@ -45,11 +47,15 @@ def test_keygen_export_verify_import(
     with store.session() as session:
         pin = issuer_info(session).fingerprint  # type: ignore[union-attr]
 
+    keygen = ["bundle", "keygen", *(["--pq"] if kind == "pq" else [])]
     identity_file = tmp_path / "centre.key"
-    assert main(["bundle", "keygen", "--out", str(identity_file)]) == 0
+    assert main([*keygen, "--out", str(identity_file)]) == 0
     out = capsys.readouterr().out
     recipient = next(line.split(": ")[1] for line in out.splitlines() if line.startswith("public key"))
     assert recipient.startswith("age1")
+    assert recipient.startswith("age1pq1") == (kind == "pq")
+    secret = identity_file.read_text().splitlines()[2]
+    assert secret.startswith("AGE-SECRET-KEY-PQ-1" if kind == "pq" else "AGE-SECRET-KEY-1")
     assert main(["bundle", "keygen", "--out", str(identity_file)]) == 2  # never overwritten
     assert "error[bad_identity]" in capsys.readouterr().err
 
@@ -78,8 +84,28 @@ def test_keygen_export_verify_import(
     assert "error[replayed_bundle]" in capsys.readouterr().err
 
     wrong = tmp_path / "other.key"
-    assert main(["bundle", "keygen", "--out", str(wrong)]) == 0
+    assert main([*keygen, "--out", str(wrong)]) == 0
     capsys.readouterr()
     assert main(["bundle", "verify", str(bundle), "--identity", str(wrong), "--trust", pin]) == 2
     assert "error[wrong_recipient]" in capsys.readouterr().err
     assert list(paths.quarantine.iterdir()) == []
+
+    if kind == "pq":  # one bundle takes one kind of key: a mix is refused and nothing is written
+        classical = tmp_path / "classical.key"
+        assert main(["bundle", "keygen", "--out", str(classical)]) == 0
+        x25519_recipient = classical.read_text().splitlines()[1].removeprefix("# public key: ")
+        capsys.readouterr()
+        fd = _fd_with(SITE_KEY_PASS)
+        mixed = tmp_path / "mixed.age"
+        code = main(
+            [
+                *("bundle", "export", "--recipient", recipient, "--recipient", x25519_recipient),
+                *("--incident", incident[:8], "--out", str(mixed), "--passphrase-fd", str(fd)),
+            ]
+        )
+        os.close(fd)
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "error[bad_recipient]" in err
+        assert "keygen --pq" in err
+        assert not mixed.exists()

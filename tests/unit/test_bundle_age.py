@@ -398,3 +398,83 @@ def test_any_size_written_in_any_pieces_round_trips(size: int, cuts: list[int], 
     assert pyrage.decrypt(sealed, [x25519.Identity.from_str(str(identity))]) == data
     blocks = age.Decryptor(Trickle(sealed, trickle), [identity]).blocks()
     assert b"".join(bytes(block) for block in blocks) == data
+
+
+# --- the post-quantum recipient type (agepq.py) -----------------------------------------------------
+
+SPEC_PQ_KEY = Path(__file__).resolve().parents[1] / "data" / "age-spec-pq-key.txt"
+
+
+def test_the_spec_example_identity_gives_its_recipient() -> None:
+    """The seed expansion (SHAKE-256, ML-KEM-768 then X25519) and the key layout of the recipient are
+    those of the age specification: its example identity derives its example recipient."""
+    secret, public = [line for line in SPEC_PQ_KEY.read_text().splitlines() if not line.startswith("#")]
+    identity = agepq.HybridIdentity.from_str(secret)
+    assert str(identity.to_public()) == public
+    assert str(identity) == secret
+    assert str(agepq.HybridRecipient.from_str(public.upper())) == public
+
+
+@pytest.mark.parametrize("size", [0, 1, age.CHUNK, 17 * age.CHUNK + 1])
+def test_pq_round_trip_to_several_recipients(size: int) -> None:
+    data = os.urandom(size)
+    first, second = agepq.HybridIdentity.generate(), agepq.HybridIdentity.generate()
+    sealed = age.encrypt(data, [first.to_public(), second.to_public()])
+    header = age.parse_header(sealed, complete=True)
+    assert [s.args[0] for s in header.stanzas] == ["mlkem768x25519"] * 2
+    for stanza in header.stanzas:
+        assert len(stanza.args) == 2
+        assert len(age._b64decode(stanza.args[1].encode())) == agepq.ENC_LEN
+        assert len(stanza.body) == age.FILE_KEY_LEN + age.TAG
+    assert age.decrypt(sealed, [first]) == data
+    assert age.decrypt(sealed, [second]) == data
+    # an identity file may hold both kinds: the X25519 one finds nothing, the PQ one opens it
+    assert age.decrypt(sealed, [age.X25519Identity.generate(), second]) == data
+    with pytest.raises(age.NoMatch):
+        age.decrypt(sealed, [agepq.HybridIdentity.generate()])
+    with pytest.raises(age.NoMatch):  # an X25519 identity ignores mlkem768x25519 stanzas
+        age.decrypt(sealed, [age.X25519Identity.generate()])
+
+
+def test_pq_and_x25519_recipients_are_not_mixed_in_one_file() -> None:
+    pq, classical = agepq.HybridIdentity.generate(), age.X25519Identity.generate()
+    for recipients in ([pq.to_public(), classical.to_public()], [classical.to_public(), pq.to_public()]):
+        with pytest.raises(ValueError, match="cannot be mixed"):
+            age.Encryptor(io.BytesIO(), recipients)
+
+
+def test_pq_key_strings() -> None:
+    identity = agepq.HybridIdentity.generate()
+    text = str(identity)
+    assert text.startswith("AGE-SECRET-KEY-PQ-1")
+    assert text == text.upper()
+    assert str(agepq.HybridIdentity.from_str(text.lower())) == text
+    assert text not in repr(identity)
+    assert text[19:].lower() not in repr(identity).lower()
+    assert repr(identity).startswith("HybridIdentity(HybridRecipient(age1pq1")
+    recipient = str(identity.to_public())
+    assert recipient.startswith("age1pq1")
+    assert len(recipient) > 90  # bech32 without BIP 173's limit
+    recipient_bytes = age.bech32_decode(recipient)[1]
+    mlkem = recipient_bytes[: agepq.MLKEM_PUBLIC_LEN]
+    bad = {
+        recipient[:-1] + ("q" if recipient[-1] != "q" else "p"): "checksum",
+        recipient[:20] + recipient[20:].upper(): "mixes",
+        str(age.X25519Identity.generate().to_public()): "starts with age1pq1",
+        age.bech32_encode("age1pq", recipient_bytes[:-1]): "1216 bytes",
+        # 0xFF bytes are coefficients above the modulus: not an ML-KEM-768 encapsulation key
+        age.bech32_encode("age1pq", b"\xff" * agepq.MLKEM_PUBLIC_LEN + recipient_bytes[-32:]): "ML-KEM",
+        # the X25519 part is the zero point, of low order: no file could be encrypted to it
+        age.bech32_encode("age1pq", mlkem + bytes(32)): "low-order",
+    }
+    for candidate, message in bad.items():
+        with pytest.raises(age.KeyFormatError, match=message):
+            agepq.HybridRecipient.from_str(candidate)
+    with pytest.raises(age.KeyFormatError, match="starts with AGE-SECRET-KEY-PQ-1"):
+        agepq.HybridIdentity.from_str(str(age.X25519Identity.generate()))
+    with pytest.raises(age.KeyFormatError, match="32 bytes"):
+        agepq.HybridIdentity.from_str(age.bech32_encode("age-secret-key-pq-", bytes(33)).upper())
+    with pytest.raises(age.KeyFormatError, match="starts with AGE-SECRET-KEY-1"):
+        age.X25519Identity.from_str(text)  # an X25519 parser does not take a PQ identity
+    assert repr(identity.to_public()).startswith("HybridRecipient(age1pq1")
+    assert len(repr(identity.to_public())) < 60

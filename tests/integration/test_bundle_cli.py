@@ -22,6 +22,20 @@ def _fd_with(text: str) -> int:
     return read
 
 
+def _export(recipients: list[str], incident: str, out: Path, *extra: str) -> int:
+    """``examsite bundle export`` with the site key's passphrase on a pipe."""
+    fd = _fd_with(SITE_KEY_PASS)
+    try:
+        return main(
+            [
+                *("bundle", "export", *(arg for r in recipients for arg in ("--recipient", r))),
+                *("--incident", incident[:8], "--out", str(out), "--passphrase-fd", str(fd), *extra),
+            ]
+        )
+    finally:
+        os.close(fd)
+
+
 @pytest.mark.parametrize("kind", ["x25519", "pq"])
 def test_keygen_export_verify_import(
     kind: str,
@@ -59,16 +73,8 @@ def test_keygen_export_verify_import(
     assert main(["bundle", "keygen", "--out", str(identity_file)]) == 2  # never overwritten
     assert "error[bad_identity]" in capsys.readouterr().err
 
-    fd = _fd_with(SITE_KEY_PASS)
     bundle = tmp_path / "case.age"
-    code = main(
-        [
-            *("bundle", "export", "--recipient", recipient, "--incident", incident[:8], "--out", str(bundle)),
-            *("--passphrase-fd", str(fd), "--actor", "S1"),
-        ]
-    )
-    os.close(fd)
-    assert code == 0
+    assert _export([recipient], incident, bundle, "--actor", "S1") == 0
     slip = capsys.readouterr().out
     assert "SHA-256" in slip
     assert "移交人" in slip
@@ -95,16 +101,8 @@ def test_keygen_export_verify_import(
         assert main(["bundle", "keygen", "--out", str(classical)]) == 0
         x25519_recipient = classical.read_text().splitlines()[1].removeprefix("# public key: ")
         capsys.readouterr()
-        fd = _fd_with(SITE_KEY_PASS)
         mixed = tmp_path / "mixed.age"
-        code = main(
-            [
-                *("bundle", "export", "--recipient", recipient, "--recipient", x25519_recipient),
-                *("--incident", incident[:8], "--out", str(mixed), "--passphrase-fd", str(fd)),
-            ]
-        )
-        os.close(fd)
-        assert code == 2
+        assert _export([recipient, x25519_recipient], incident, mixed) == 2
         err = capsys.readouterr().err
         assert "error[bad_recipient]" in err
         assert "keygen --pq" in err

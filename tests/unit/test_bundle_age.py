@@ -284,13 +284,24 @@ def test_header_limits() -> None:
         age.decrypt(b"age-encryption.org/v2\n", [identity])
 
 
+@pytest.mark.parametrize(
+    ("kind", "prefix"),
+    [(age.X25519Identity, "AGE-SECRET-KEY-1"), (agepq.HybridIdentity, "AGE-SECRET-KEY-PQ-1")],
+)
+def test_identity_text_round_trips_and_never_shows_in_repr(
+    kind: type[age.X25519Identity | agepq.HybridIdentity], prefix: str
+) -> None:
+    identity = kind.generate()
+    text = str(identity)
+    assert text.startswith(prefix)
+    assert text == text.upper()
+    assert str(kind.from_str(text.lower())) == text
+    assert text[len(prefix) :].lower() not in repr(identity).lower()
+
+
 def test_key_strings() -> None:
     identity = age.X25519Identity.generate()
     text = str(identity)
-    assert text.startswith("AGE-SECRET-KEY-1")
-    assert text == text.upper()
-    assert str(age.X25519Identity.from_str(text.lower())) == text
-    assert text not in repr(identity)
     assert str(identity.to_public()) in repr(identity)
     recipient = str(identity.to_public())
     bad = {
@@ -446,15 +457,10 @@ def test_pq_and_x25519_recipients_are_not_mixed_in_one_file() -> None:
 def test_pq_key_strings() -> None:
     identity = agepq.HybridIdentity.generate()
     text = str(identity)
-    assert text.startswith("AGE-SECRET-KEY-PQ-1")
-    assert text == text.upper()
-    assert str(agepq.HybridIdentity.from_str(text.lower())) == text
-    assert text not in repr(identity)
-    assert text[19:].lower() not in repr(identity).lower()
     assert repr(identity).startswith("HybridIdentity(HybridRecipient(age1pq1")
     recipient = str(identity.to_public())
     assert recipient.startswith("age1pq1")
-    assert len(recipient) > 90  # bech32 without BIP 173's limit
+    assert len(recipient) == 1959  # bech32 without BIP 173's 90-character limit
     recipient_bytes = age.bech32_decode(recipient)[1]
     mlkem = recipient_bytes[: agepq.MLKEM_PUBLIC_LEN]
     bad = {

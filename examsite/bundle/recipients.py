@@ -41,7 +41,7 @@ Identity: TypeAlias = x25519.Identity | HybridIdentity
 
 
 def _shown(text: str) -> str:
-    """A recipient as an error repeats it: a post-quantum key is about 1,950 characters long."""
+    """A recipient as an error repeats it: a post-quantum key is 1,959 characters long."""
     return repr(text) if len(text) <= 80 else repr(f"{text[:24]}…{text[-12:]}")
 
 

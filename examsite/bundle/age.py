@@ -1,5 +1,8 @@
 """age v1 file encryption (https://age-encryption.org/v1), X25519 recipients, on ``cryptography``.
 
+The hybrid post-quantum recipient type ``mlkem768x25519`` is :mod:`examsite.bundle.agepq`; both kinds
+meet this module through :class:`Recipient` and :class:`Identity`.
+
 Why not ``pyrage``: its streaming calls hand data to and from Python in 8 KiB pieces, and file to
 file it reached about 650-740 MB/s here against 1500 MB/s (encrypt) and 2600 MB/s (decrypt) for this
 module on the same files (``bench/bundle_throughput.py``); bundle export and verify ran at half the
@@ -16,16 +19,19 @@ What it implements, nothing more:
   recipient, "age-encryption.org/v1/X25519"), the 16-byte file key sealed with ChaCha20-Poly1305
   under a zero nonce; stanzas of other types are ignored (grease), except that an ``scrypt`` stanza
   must be alone;
+- mixing: a file is encrypted either to post-quantum recipients only or to classical ones only
+  (:class:`Encryptor` refuses a mix, as age does); a mixed file still decrypts;
 - the payload: a 16-byte nonce, payload key HKDF-SHA-256(file key, salt = nonce, "payload"), then
   STREAM: 64 KiB chunks sealed with ChaCha20-Poly1305 under an 11-byte big-endian counter and a
   last-chunk flag byte. The last chunk may be full, must not be empty unless it is the only one,
   and nothing may follow it.
 
-Failures are :class:`HeaderError` (syntax, version, malformed X25519 stanza, MAC: :class:`MacError`;
-a file that ends inside the header or nonce: :class:`TruncatedHeader`), :class:`NoMatch` (no stanza
-opens with the identities) and :class:`PayloadError` (a chunk fails authentication, the stream is
-cut or has trailing data). It is checked against the C2SP CCTV age test vectors
-(``tests/data/age-vectors/``) and against Debian's ``age`` and ``pyrage`` in both directions.
+Failures are :class:`HeaderError` (syntax, version, a malformed stanza of a known type, MAC:
+:class:`MacError`; a file that ends inside the header or nonce: :class:`TruncatedHeader`),
+:class:`NoMatch` (no stanza opens with the identities) and :class:`PayloadError` (a chunk fails
+authentication, the stream is cut or has trailing data). It is checked against the C2SP CCTV age
+test vectors (``tests/data/age-vectors/``) and against Debian's ``age`` and ``pyrage`` in both
+directions (X25519; Debian's age 1.1 predates the post-quantum type).
 """
 
 from __future__ import annotations
@@ -69,7 +75,7 @@ class AgeError(Exception):
 
 
 class HeaderError(AgeError):
-    """The header is not valid age v1: syntax, version, a malformed X25519 stanza, its MAC."""
+    """The header is not valid age v1: syntax, version, a malformed stanza of a known type, its MAC."""
 
 
 class TruncatedHeader(HeaderError):
@@ -89,7 +95,7 @@ class PayloadError(AgeError):
 
 
 class KeyFormatError(AgeError):
-    """A recipient or identity string that is not a valid bech32 X25519 key."""
+    """A recipient or identity string that is not a valid bech32 key of its type."""
 
 
 # --- bech32 (BIP 173, without its 90-character limit, as age uses it) ---------------------------
@@ -170,8 +176,33 @@ class Stanza:
     body: bytes
 
 
+class Recipient(Protocol):
+    """What a file is encrypted to: :class:`X25519Recipient` or
+    :class:`examsite.bundle.agepq.HybridRecipient`."""
+
+    @property
+    def postquantum(self) -> bool:
+        """Whether the stanza resists a quantum computer; such recipients are not mixed with others."""
+        ...
+
+    def wrap(self, file_key: bytes) -> Stanza:
+        """A stanza that gives ``file_key`` to the holder of the matching identity."""
+        ...
+
+
+class Identity(Protocol):
+    """What opens a file: :class:`X25519Identity` or :class:`examsite.bundle.agepq.HybridIdentity`."""
+
+    def unwrap(self, stanza: Stanza) -> bytes | None:
+        """The file key if ``stanza`` is for this identity, ``None`` if it is another type or for
+        someone else; :class:`HeaderError` if it is a malformed stanza of this identity's type."""
+        ...
+
+
 class X25519Recipient:
     """An age X25519 recipient (``age1...``): the public key a file is encrypted to."""
+
+    postquantum = False
 
     def __init__(self, public: bytes) -> None:
         if len(public) != 32:
@@ -345,7 +376,7 @@ def parse_header(data: bytes, complete: bool) -> Header:
             raise HeaderError("a header line is neither a stanza nor the MAC line")
 
 
-def _file_key(header: Header, identities: Sequence[X25519Identity]) -> bytes:
+def _file_key(header: Header, identities: Sequence[Identity]) -> bytes:
     if any(s.args[0] == "scrypt" for s in header.stanzas) and len(header.stanzas) != 1:
         raise HeaderError("an scrypt stanza must be the only one")
     for identity in identities:
@@ -388,9 +419,13 @@ class Encryptor:
     for an empty plaintext) and does not close ``sink``.
     """
 
-    def __init__(self, sink: Writable, recipients: Sequence[X25519Recipient]) -> None:
+    def __init__(self, sink: Writable, recipients: Sequence[Recipient]) -> None:
         if not recipients:
             raise ValueError("age needs at least one recipient")
+        if len({r.postquantum for r in recipients}) > 1:
+            raise ValueError(
+                "post-quantum (age1pq1...) and X25519 (age1...) recipients cannot be mixed in one file"
+            )
         file_key = os.urandom(FILE_KEY_LEN)
         nonce = os.urandom(NONCE_LEN)
         self._sink = sink
@@ -456,7 +491,7 @@ class Decryptor:
     fails raises :class:`PayloadError` and nothing after it is yielded.
     """
 
-    def __init__(self, source: Readable, identities: Sequence[X25519Identity]) -> None:
+    def __init__(self, source: Readable, identities: Sequence[Identity]) -> None:
         self._source = source
         self._buffer = bytearray(READ_BUFFER)
         # the read buffer holds 17 sealed chunks; at the end of the file all of them open at once
@@ -546,7 +581,7 @@ class Decryptor:
         return data[:cut]
 
 
-def encrypt(data: bytes, recipients: Sequence[X25519Recipient]) -> bytes:
+def encrypt(data: bytes, recipients: Sequence[Recipient]) -> bytes:
     """``data`` encrypted to ``recipients`` as one age file in memory."""
     out = _Collect()
     enc = Encryptor(out, recipients)
@@ -555,7 +590,7 @@ def encrypt(data: bytes, recipients: Sequence[X25519Recipient]) -> bytes:
     return b"".join(out.parts)
 
 
-def decrypt(data: bytes, identities: Sequence[X25519Identity]) -> bytes:
+def decrypt(data: bytes, identities: Sequence[Identity]) -> bytes:
     """The plaintext of the age file ``data``."""
     return Decryptor(io.BytesIO(data), identities).read()
 

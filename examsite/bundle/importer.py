@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyrage import x25519
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from examsite import audit
 from examsite.bundle.auditlog import AuditPoint
 from examsite.bundle.errors import BundleError
 from examsite.bundle.reader import KnownBundles, RecordVerifier, VerifiedBundle, verify_bundle
+from examsite.bundle.recipients import Identity
 from examsite.config import Paths
 from examsite.errors import InvalidInput, NotFound
 from examsite.fsutil import fsync_dir
@@ -102,7 +102,7 @@ def import_bundle(
     paths: Paths,
     path: Path,
     *,
-    identities: Sequence[x25519.Identity],
+    identities: Sequence[Identity],
     actor: str,
     trust: RosterTrust | None = None,
     record_verifier: RecordVerifier | None = None,

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pyrage import x25519
 
 from examsite.bundle import age, auditlog
 from examsite.bundle.ahead import Ahead, ring
@@ -47,7 +46,7 @@ from examsite.bundle.format import (
     RecordRef,
     RosterRef,
 )
-from examsite.bundle.recipients import age_identity, identity_recipient, recipient_fingerprint
+from examsite.bundle.recipients import Identity, age_identity, identity_recipient, recipient_fingerprint
 from examsite.bundle.tarprofile import MemberSink, TarReader
 from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
@@ -410,7 +409,7 @@ class _BlockReader:
         return count
 
 
-def _plaintext(source: age.Readable, keys: Sequence[age.X25519Identity]) -> Iterator[memoryview]:
+def _plaintext(source: age.Readable, keys: Sequence[age.Identity]) -> Iterator[memoryview]:
     """The bundle's authenticated plaintext, each block copied out of the decryptor's buffer into one
     of a :func:`~examsite.bundle.ahead.ring` (the stage runs under Ahead)."""
     buffers = ring(_AHEAD, age.BLOCK_PLAINTEXT)
@@ -449,7 +448,7 @@ class Unpacked:
 
 def unpack(
     path: Path,
-    identities: Sequence[x25519.Identity],
+    identities: Sequence[Identity],
     site_key: SiteKeyPolicy,
     folder: Path | None,
     progress: Progress | None = None,
@@ -472,7 +471,7 @@ def unpack(
 def unpack_stream(
     fh: age.Readable,
     total: int,
-    identities: Sequence[x25519.Identity],
+    identities: Sequence[Identity],
     site_key: SiteKeyPolicy,
     folder: Path | None,
     progress: Progress | None = None,
@@ -566,7 +565,7 @@ class VerifiedBundle:
 def verify_bundle(
     path: Path,
     *,
-    identities: Sequence[x25519.Identity],
+    identities: Sequence[Identity],
     trust: RosterTrust,
     quarantine: Path,
     record_verifier: RecordVerifier | None = None,

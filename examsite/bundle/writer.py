@@ -18,8 +18,9 @@ their way in and which age's authentication proves unchanged. The read-back runs
 cache, and only then read back; after the last write the rest is synced and read. So a stick that
 loses or mangles writes is caught, and the export takes little longer than the writing alone. Only
 a bundle that read back whole is renamed. To make that possible the file is also encrypted to a
-one-time X25519 identity that exists only in this process's memory and is dropped afterwards; the
-manifest lists only the real recipients (docs/bundle-format.md).
+one-time identity (X25519, or post-quantum for post-quantum recipients: age does not mix the two)
+that exists only in this process's memory and is dropped afterwards; the manifest lists only the
+real recipients (docs/bundle-format.md).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pyrage import x25519
 
 from examsite.bundle import age, reader
 from examsite.bundle.ahead import Ahead, ring
@@ -59,7 +59,14 @@ from examsite.bundle.format import (
     expected_paths,
     sums_text,
 )
-from examsite.bundle.recipients import age_recipient, fingerprints, generate_identity, parse_recipient
+from examsite.bundle.recipients import (
+    Identity,
+    age_recipient,
+    fingerprints,
+    generate_identity,
+    parse_recipient,
+    postquantum,
+)
 from examsite.bundle.tarprofile import stream
 from examsite.canonical import sha256_hex
 from examsite.clock import utc_now
@@ -370,7 +377,7 @@ def write_bundle(
             sources.append(_File(member.path, by_hash[member.sha256], job))
         else:
             sources.append(_Bytes(member.path, small[member.path]))
-    checker = generate_identity()
+    checker = generate_identity(pq=postquantum(recipients))
     with atomic_writer(out, mode=0o600) as fh:
         part = out.with_name(out.name + ".part")
         try:
@@ -539,7 +546,7 @@ class _OnDisk:
 
 def _read_back(
     disk: _OnDisk,
-    checker: x25519.Identity,
+    checker: Identity,
     manifest: Manifest,
     site_public: Ed25519PublicKey,
     job: _Job,

@@ -1,7 +1,8 @@
 """``examsite bundle keygen|export|verify|import|slip``: signed, encrypted case bundles (issue 6).
 
 The site exports confirmed incidents for the institution and/or the city centre (their age
-``age1…`` public keys); the recipient verifies or imports with its identity file. The site device
+``age1…`` public keys, or post-quantum ``age1pq1…`` ones from ``keygen --pq``; one bundle takes one
+kind); the recipient verifies or imports with its identity file. The site device
 key's passphrase is typed at a prompt or passed on ``--passphrase-fd N``, never on the command line.
 """
 
@@ -37,6 +38,11 @@ def register(sub: Any) -> None:
 
     kg = bsub.add_parser("keygen", help="make a recipient identity file; prints its public key (age1…)")
     kg.add_argument("--out", type=Path, required=True, help="identity file to create (never overwritten)")
+    kg.add_argument(
+        "--pq",
+        action="store_true",
+        help="a post-quantum key (age1pq1…, MLKEM768-X25519); the public age tool needs version 1.3+",
+    )
     kg.set_defaults(func=run_keygen)
 
     ex = bsub.add_parser("export", help="export confirmed incidents as a bundle for the recipients")
@@ -81,7 +87,7 @@ def register(sub: Any) -> None:
 
 
 def run_keygen(args: argparse.Namespace, ctx: CliContext) -> int:
-    identity = generate_identity()
+    identity = generate_identity(pq=args.pq)
     write_identity(args.out, identity)
     recipient = identity_recipient(identity)
     print(f"identity written to {args.out} (keep it secret; back it up)")

@@ -242,7 +242,7 @@ class BundleExportDialog(_JobProgress, QDialog):
         self.export_button = self.ui.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.export_button.setText(self.tr("Export"))
         self.export_button.setEnabled(False)
-        self.ui.recipients.setPlaceholderText("age1…")
+        self.ui.recipients.setPlaceholderText("age1… / age1pq1…")
         self.ui.exporter.setText(str(QSettings().value(EXPORTER_KEY, "")))
         self.usb = mounted_usb()
         self.ui.usbButton.setVisible(bool(self.usb))

@@ -245,6 +245,43 @@ def test_evidence_changed_since_signing_is_refused_and_nothing_is_kept(
         assert session.get(Incident, ids[0]).state == "confirmed"  # type: ignore[union-attr]
 
 
+def test_export_to_a_post_quantum_key_through_the_dialog(
+    qtbot, site: Site, taskman: TaskManager, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    ids = confirmed_incidents(site, sizes=(10_000,))
+    centre = generate_identity(pq=True)
+    pq = identity_recipient(centre)
+    classical = identity_recipient(generate_identity())
+    dialog = open_export(qtbot, site, taskman, incidents=1)
+    assert "age1pq1" in dialog.ui.recipients.placeholderText()
+    fill(dialog, [pq, classical])
+    shown = dialog.ui.fingerprints.text()
+    assert f"1. {show_fingerprint(recipient_fingerprint(pq))}" in shown
+    assert f"2. {show_fingerprint(recipient_fingerprint(classical))}" in shown
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.job is None  # one bundle takes one kind of key
+    assert dialog.ui.errorLabel.text().startswith("[bad_recipient]")
+    assert "cannot share a bundle" in dialog.ui.errorLabel.text()
+    fill(dialog, [pq])
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=30_000)
+    result = dialog.result
+    assert result is not None
+    with site.store.session() as session:
+        pin = issuer_info(session).fingerprint  # type: ignore[union-attr]
+    verified = verify_bundle(
+        result.bundle.path,
+        identities=[centre],
+        trust=RosterTrust(frozenset({pin})),
+        quarantine=tmp_path / "quarantine",
+    )
+    try:
+        assert [r.ref.incident_id for r in verified.records] == ids
+        assert verified.manifest.recipients == (recipient_fingerprint(pq),)
+    finally:
+        verified.discard()
+
+
 def test_bad_recipient_and_existing_file_are_refused_before_anything_runs(
     qtbot, site: Site, taskman: TaskManager
 ) -> None:  # type: ignore[no-untyped-def]

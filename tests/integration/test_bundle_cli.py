@@ -22,7 +22,23 @@ def _fd_with(text: str) -> int:
     return read
 
 
+def _export(recipients: list[str], incident: str, out: Path, *extra: str) -> int:
+    """``examsite bundle export`` with the site key's passphrase on a pipe."""
+    fd = _fd_with(SITE_KEY_PASS)
+    try:
+        return main(
+            [
+                *("bundle", "export", *(arg for r in recipients for arg in ("--recipient", r))),
+                *("--incident", incident[:8], "--out", str(out), "--passphrase-fd", str(fd), *extra),
+            ]
+        )
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("kind", ["x25519", "pq"])
 def test_keygen_export_verify_import(
+    kind: str,
     store: Store,
     paths: Paths,
     tmp_path: Path,
@@ -45,24 +61,20 @@ def test_keygen_export_verify_import(
     with store.session() as session:
         pin = issuer_info(session).fingerprint  # type: ignore[union-attr]
 
+    keygen = ["bundle", "keygen", *(["--pq"] if kind == "pq" else [])]
     identity_file = tmp_path / "centre.key"
-    assert main(["bundle", "keygen", "--out", str(identity_file)]) == 0
+    assert main([*keygen, "--out", str(identity_file)]) == 0
     out = capsys.readouterr().out
     recipient = next(line.split(": ")[1] for line in out.splitlines() if line.startswith("public key"))
     assert recipient.startswith("age1")
+    assert recipient.startswith("age1pq1") == (kind == "pq")
+    secret = identity_file.read_text().splitlines()[2]
+    assert secret.startswith("AGE-SECRET-KEY-PQ-1" if kind == "pq" else "AGE-SECRET-KEY-1")
     assert main(["bundle", "keygen", "--out", str(identity_file)]) == 2  # never overwritten
     assert "error[bad_identity]" in capsys.readouterr().err
 
-    fd = _fd_with(SITE_KEY_PASS)
     bundle = tmp_path / "case.age"
-    code = main(
-        [
-            *("bundle", "export", "--recipient", recipient, "--incident", incident[:8], "--out", str(bundle)),
-            *("--passphrase-fd", str(fd), "--actor", "S1"),
-        ]
-    )
-    os.close(fd)
-    assert code == 0
+    assert _export([recipient], incident, bundle, "--actor", "S1") == 0
     slip = capsys.readouterr().out
     assert "SHA-256" in slip
     assert "移交人" in slip
@@ -78,8 +90,20 @@ def test_keygen_export_verify_import(
     assert "error[replayed_bundle]" in capsys.readouterr().err
 
     wrong = tmp_path / "other.key"
-    assert main(["bundle", "keygen", "--out", str(wrong)]) == 0
+    assert main([*keygen, "--out", str(wrong)]) == 0
     capsys.readouterr()
     assert main(["bundle", "verify", str(bundle), "--identity", str(wrong), "--trust", pin]) == 2
     assert "error[wrong_recipient]" in capsys.readouterr().err
     assert list(paths.quarantine.iterdir()) == []
+
+    if kind == "pq":  # one bundle takes one kind of key: a mix is refused and nothing is written
+        classical = tmp_path / "classical.key"
+        assert main(["bundle", "keygen", "--out", str(classical)]) == 0
+        x25519_recipient = classical.read_text().splitlines()[1].removeprefix("# public key: ")
+        capsys.readouterr()
+        mixed = tmp_path / "mixed.age"
+        assert _export([recipient, x25519_recipient], incident, mixed) == 2
+        err = capsys.readouterr().err
+        assert "error[bad_recipient]" in err
+        assert "keygen --pq" in err
+        assert not mixed.exists()

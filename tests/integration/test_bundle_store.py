@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 from examsite.bundle.errors import BundleError
 from examsite.bundle.export import export_bundle
 from examsite.bundle.importer import import_bundle
-from examsite.bundle.recipients import generate_identity, identity_recipient
+from examsite.bundle.recipients import (
+    generate_identity,
+    identity_file_text,
+    identity_recipient,
+    load_identities,
+    recipient_fingerprint,
+)
 from examsite.config import Paths
 from examsite.errors import ExamsiteError
 from examsite.identity.staff import (
@@ -305,3 +311,30 @@ def test_a_failing_case_opener_imports_nothing(store: Store, paths: Paths, tmp_p
             cases=None,
         )
     assert list(paths.quarantine.iterdir()) == []
+
+
+def test_export_to_a_post_quantum_key_then_import(
+    site: Site, institution: tuple[Store, Paths], tmp_path: Path
+) -> None:
+    """The city centre holds a post-quantum identity in a file beside an older X25519 one."""
+    inst_store, inst_paths = institution
+    identity = generate_identity(pq=True)
+    key_file = tmp_path / "centre.key"
+    key_file.write_bytes(identity_file_text(generate_identity()) + identity_file_text(identity))
+    site_key = unlock_staff_key(site.store, site.paths, "S01", SITE_KEY_PASS, WEAK)
+    exported = export_bundle(
+        site.store,
+        site.paths,
+        out=tmp_path / "pq.age",
+        incident_ids=[confirmed(site, os.urandom(40_000), "a.mp4")],
+        recipients=[identity_recipient(identity)],
+        site_key=site_key,
+        actor="S1",
+    )
+    imported = import_bundle(
+        inst_store, inst_paths, exported.bundle.path, identities=load_identities(key_file), actor="clerk"
+    )
+    assert len(imported.case_ids) == 1
+    assert imported.bundle.manifest.recipients == (recipient_fingerprint(identity_recipient(identity)),)
+    assert count(inst_store, ReceivedBundle) == 1
+    assert list(inst_paths.quarantine.iterdir()) == []

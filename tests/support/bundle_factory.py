@@ -15,6 +15,7 @@ from pyrage import x25519
 from examsite.audit.log import GENESIS, entry_hash
 from examsite.bundle import auditlog
 from examsite.bundle.auditlog import AuditSection
+from examsite.bundle.recipients import Identity
 from examsite.bundle.writer import BundleRequest, EvidenceFile, RecordItem, SiteInfo
 from examsite.canonical import sha256_hex
 from examsite.identity.dsse import PayloadType, envelope_sha256, sign_envelope
@@ -69,8 +70,9 @@ class Keys:
     staff_a: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
     staff_b: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
     head: LocalSigner = field(default_factory=lambda: LocalSigner(generate_private_key()))
-    recipient: x25519.Identity = field(default_factory=x25519.Identity.generate)
-    centre: x25519.Identity = field(default_factory=x25519.Identity.generate)
+    # X25519 by default; a test may give post-quantum ones (recipients.generate_identity(pq=True))
+    recipient: Identity = field(default_factory=x25519.Identity.generate)
+    centre: Identity = field(default_factory=x25519.Identity.generate)
 
     def roster(self, site_code: str = SITE.code, site_roles: tuple[str, ...] = ("site_device",)) -> Roster:
         roster = Roster.first("HB-INST-7", "湖北某评价机构", self.institution.public_key, T0)

@@ -1,5 +1,6 @@
-"""The age v1 layer (examsite/bundle/age.py) against the official C2SP CCTV vectors, Debian's ``age``
-and ``pyrage``, and every refusal it makes, with the bundle error code each one becomes."""
+"""The age v1 layer (examsite/bundle/age.py, with the post-quantum recipient type of agepq.py) against
+the official C2SP CCTV vectors, Debian's ``age`` and ``pyrage``, and every refusal it makes, with the
+bundle error code each one becomes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
 
-from examsite.bundle import age
+from examsite.bundle import age, agepq
 from examsite.bundle.errors import BundleError
 from examsite.bundle.reader import _HashingInput, age_error, verify_bundle
 from examsite.bundle.recipients import age_identity, age_recipient
@@ -86,15 +87,20 @@ ALL = [load_vector(path) for path in sorted(VECTORS.iterdir()) if path.name != "
 
 def test_every_vendored_vector_is_run() -> None:
     """A vector deleted by accident would silently shrink the proof."""
-    assert len(ALL) == 68
+    assert len(ALL) == 86
+    assert len([v for v in ALL if v.name.startswith("hybrid")]) == 18
     assert {v.expect for v in ALL} == set(EXPECTED_CLASS) | {"success"}
 
 
-def _identities(vector: Vector) -> list[age.X25519Identity]:
+def _identity(text: str) -> age.Identity:
+    if text.startswith("AGE-SECRET-KEY-PQ-1"):
+        return agepq.HybridIdentity.from_str(text)
+    return age.X25519Identity.from_str(text)
+
+
+def _identities(vector: Vector) -> list[age.Identity]:
     # the "empty" vector names no identity: any will do, the file is refused before keys matter
-    return [age.X25519Identity.from_str(text) for text in vector.identities] or [
-        age.X25519Identity.generate()
-    ]
+    return [_identity(text) for text in vector.identities] or [age.X25519Identity.generate()]
 
 
 @pytest.mark.parametrize("vector", ALL, ids=lambda v: v.name)
@@ -278,13 +284,24 @@ def test_header_limits() -> None:
         age.decrypt(b"age-encryption.org/v2\n", [identity])
 
 
+@pytest.mark.parametrize(
+    ("kind", "prefix"),
+    [(age.X25519Identity, "AGE-SECRET-KEY-1"), (agepq.HybridIdentity, "AGE-SECRET-KEY-PQ-1")],
+)
+def test_identity_text_round_trips_and_never_shows_in_repr(
+    kind: type[age.X25519Identity | agepq.HybridIdentity], prefix: str
+) -> None:
+    identity = kind.generate()
+    text = str(identity)
+    assert text.startswith(prefix)
+    assert text == text.upper()
+    assert str(kind.from_str(text.lower())) == text
+    assert text[len(prefix) :].lower() not in repr(identity).lower()
+
+
 def test_key_strings() -> None:
     identity = age.X25519Identity.generate()
     text = str(identity)
-    assert text.startswith("AGE-SECRET-KEY-1")
-    assert text == text.upper()
-    assert str(age.X25519Identity.from_str(text.lower())) == text
-    assert text not in repr(identity)
     assert str(identity.to_public()) in repr(identity)
     recipient = str(identity.to_public())
     bad = {
@@ -392,3 +409,78 @@ def test_any_size_written_in_any_pieces_round_trips(size: int, cuts: list[int], 
     assert pyrage.decrypt(sealed, [x25519.Identity.from_str(str(identity))]) == data
     blocks = age.Decryptor(Trickle(sealed, trickle), [identity]).blocks()
     assert b"".join(bytes(block) for block in blocks) == data
+
+
+# --- the post-quantum recipient type (agepq.py) -----------------------------------------------------
+
+SPEC_PQ_KEY = Path(__file__).resolve().parents[1] / "data" / "age-spec-pq-key.txt"
+
+
+def test_the_spec_example_identity_gives_its_recipient() -> None:
+    """The seed expansion (SHAKE-256, ML-KEM-768 then X25519) and the key layout of the recipient are
+    those of the age specification: its example identity derives its example recipient."""
+    secret, public = [line for line in SPEC_PQ_KEY.read_text().splitlines() if not line.startswith("#")]
+    identity = agepq.HybridIdentity.from_str(secret)
+    assert str(identity.to_public()) == public
+    assert str(identity) == secret
+    assert str(agepq.HybridRecipient.from_str(public.upper())) == public
+
+
+@pytest.mark.parametrize("size", [0, 1, age.CHUNK, 17 * age.CHUNK + 1])
+def test_pq_round_trip_to_several_recipients(size: int) -> None:
+    data = os.urandom(size)
+    first, second = agepq.HybridIdentity.generate(), agepq.HybridIdentity.generate()
+    sealed = age.encrypt(data, [first.to_public(), second.to_public()])
+    header = age.parse_header(sealed, complete=True)
+    assert [s.args[0] for s in header.stanzas] == ["mlkem768x25519"] * 2
+    for stanza in header.stanzas:
+        assert len(stanza.args) == 2
+        assert len(age._b64decode(stanza.args[1].encode())) == agepq.ENC_LEN
+        assert len(stanza.body) == age.FILE_KEY_LEN + age.TAG
+    assert age.decrypt(sealed, [first]) == data
+    assert age.decrypt(sealed, [second]) == data
+    # an identity file may hold both kinds: the X25519 one finds nothing, the PQ one opens it
+    assert age.decrypt(sealed, [age.X25519Identity.generate(), second]) == data
+    with pytest.raises(age.NoMatch):
+        age.decrypt(sealed, [agepq.HybridIdentity.generate()])
+    with pytest.raises(age.NoMatch):  # an X25519 identity ignores mlkem768x25519 stanzas
+        age.decrypt(sealed, [age.X25519Identity.generate()])
+
+
+def test_pq_and_x25519_recipients_are_not_mixed_in_one_file() -> None:
+    pq, classical = agepq.HybridIdentity.generate(), age.X25519Identity.generate()
+    for recipients in ([pq.to_public(), classical.to_public()], [classical.to_public(), pq.to_public()]):
+        with pytest.raises(ValueError, match="cannot be mixed"):
+            age.Encryptor(io.BytesIO(), recipients)
+
+
+def test_pq_key_strings() -> None:
+    identity = agepq.HybridIdentity.generate()
+    text = str(identity)
+    assert repr(identity).startswith("HybridIdentity(HybridRecipient(age1pq1")
+    recipient = str(identity.to_public())
+    assert recipient.startswith("age1pq1")
+    assert len(recipient) == 1959  # bech32 without BIP 173's 90-character limit
+    recipient_bytes = age.bech32_decode(recipient)[1]
+    mlkem = recipient_bytes[: agepq.MLKEM_PUBLIC_LEN]
+    bad = {
+        recipient[:-1] + ("q" if recipient[-1] != "q" else "p"): "checksum",
+        recipient[:20] + recipient[20:].upper(): "mixes",
+        str(age.X25519Identity.generate().to_public()): "starts with age1pq1",
+        age.bech32_encode("age1pq", recipient_bytes[:-1]): "1216 bytes",
+        # 0xFF bytes are coefficients above the modulus: not an ML-KEM-768 encapsulation key
+        age.bech32_encode("age1pq", b"\xff" * agepq.MLKEM_PUBLIC_LEN + recipient_bytes[-32:]): "ML-KEM",
+        # the X25519 part is the zero point, of low order: no file could be encrypted to it
+        age.bech32_encode("age1pq", mlkem + bytes(32)): "low-order",
+    }
+    for candidate, message in bad.items():
+        with pytest.raises(age.KeyFormatError, match=message):
+            agepq.HybridRecipient.from_str(candidate)
+    with pytest.raises(age.KeyFormatError, match="starts with AGE-SECRET-KEY-PQ-1"):
+        agepq.HybridIdentity.from_str(str(age.X25519Identity.generate()))
+    with pytest.raises(age.KeyFormatError, match="32 bytes"):
+        agepq.HybridIdentity.from_str(age.bech32_encode("age-secret-key-pq-", bytes(33)).upper())
+    with pytest.raises(age.KeyFormatError, match="starts with AGE-SECRET-KEY-1"):
+        age.X25519Identity.from_str(text)  # an X25519 parser does not take a PQ identity
+    assert repr(identity.to_public()).startswith("HybridRecipient(age1pq1")
+    assert len(repr(identity.to_public())) < 60

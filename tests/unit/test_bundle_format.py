@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
 import os
@@ -392,3 +393,61 @@ def test_recipient_fingerprints() -> None:
     assert caught.value.code == "bad_recipient"
     with pytest.raises(BundleError, match="at least one"):
         rc.fingerprints([])
+
+
+def test_pq_identity_files_hold_both_kinds(tmp_path: Path) -> None:
+    pq = rc.generate_identity(pq=True)
+    classical = rc.generate_identity()
+    path = tmp_path / "centre.key"
+    rc.write_identity(path, pq)
+    lines = path.read_text().splitlines()
+    assert lines[1] == f"# public key: {rc.identity_recipient(pq)}"
+    assert lines[1].startswith("# public key: age1pq1")
+    assert lines[2].startswith("AGE-SECRET-KEY-PQ-1")
+    both = tmp_path / "both.key"
+    both.write_bytes(rc.identity_file_text(classical) + rc.identity_file_text(pq))
+    first, second = rc.load_identities(both)
+    assert (str(first), str(second)) == (str(classical), str(pq))
+    assert rc.parse_identities([f"  {str(pq).lower()}  "])[0].to_public().public == pq.to_public().public
+    # the age layer takes a PQ identity or recipient as it is, an X25519 one converted from pyrage
+    assert rc.age_identity(second) is second
+    recipient = rc.parse_recipient(rc.identity_recipient(pq))
+    assert rc.age_recipient(recipient) is recipient
+    assert str(rc.age_identity(first)) == str(classical)
+
+
+def test_a_damaged_pq_identity_line_is_named_not_echoed(tmp_path: Path) -> None:
+    secret = str(rc.generate_identity(pq=True))
+    damaged = secret[:30] + ("Q" if secret[30] != "Q" else "P") + secret[31:]
+    path = tmp_path / "id.txt"
+    path.write_text(f"# a comment\n{damaged}\n")
+    with pytest.raises(BundleError, match="line 2") as caught:
+        rc.load_identities(path)
+    assert caught.value.code == "bad_identity"
+    assert "AGE-SECRET-KEY-PQ-1…" in caught.value.message
+    assert damaged[19:40] not in caught.value.message
+
+
+def test_pq_recipient_fingerprints_and_the_mixing_rule() -> None:
+    pq = [rc.identity_recipient(rc.generate_identity(pq=True)) for _ in range(2)]
+    classical = rc.identity_recipient(rc.generate_identity())
+    fp = rc.recipient_fingerprint(pq[0])
+    assert fp == rc.recipient_fingerprint(pq[0].upper())
+    assert fp == rc.recipient_fingerprint(rc.parse_recipient(pq[0]))
+    assert fp == hashlib.sha256(pq[0].encode()).hexdigest()
+    assert rc.fingerprints(pq) == tuple(sorted(rc.recipient_fingerprint(text) for text in pq))
+    assert rc.postquantum([rc.parse_recipient(text) for text in pq])
+    assert not rc.postquantum([rc.parse_recipient(classical)])
+    with pytest.raises(BundleError) as caught:
+        rc.fingerprints([pq[0], classical])
+    assert caught.value.code == "bad_recipient"
+    assert "cannot share a bundle" in caught.value.message
+    assert "keygen --pq" in caught.value.message
+    # a damaged post-quantum key is named by its ends, not repeated whole (1,959 characters)
+    damaged = pq[0][:-1] + ("q" if pq[0][-1] != "q" else "p")
+    with pytest.raises(BundleError) as caught:
+        rc.parse_recipient(damaged)
+    assert caught.value.code == "bad_recipient"
+    assert damaged[:24] in caught.value.message
+    assert damaged not in caught.value.message
+    assert len(caught.value.message) < 120

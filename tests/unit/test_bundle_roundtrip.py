@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from pyrage import x25519
 
+from examsite.bundle import age
 from examsite.bundle import writer as writer_module
 from examsite.bundle.errors import HINTS, BundleError
 from examsite.bundle.format import Kind
 from examsite.bundle.reader import KnownBundles, verify_bundle
+from examsite.bundle.recipients import generate_identity, recipient_fingerprint
 from examsite.bundle.writer import BundleRequest, EvidenceFile, write_bundle
 from examsite.identity.keys import LocalSigner, fingerprint, generate_private_key
 from examsite.identity.roster import RosterTrust
@@ -613,3 +615,44 @@ def test_a_roster_older_than_the_one_accepted_here_is_refused(tmp_path: Path) ->
         _verify(written.path, keys, tmp_path, roster_last=accepted(version, sha)).discard()
     _verify(written.path, keys, tmp_path, roster_last=lambda issuer: None).discard()
     assert set(seen) == {carried.issuer_code}
+
+
+def test_round_trip_to_post_quantum_recipients(tmp_path: Path) -> None:
+    """An institution and a city centre with post-quantum keys: the bundle carries only
+    mlkem768x25519 stanzas (the writer's one-time read-back key is post-quantum too, age does not
+    mix the kinds), each opens it, and an X25519 key does not."""
+    keys = Keys(recipient=generate_identity(pq=True), centre=generate_identity(pq=True))
+    written = write_bundle(tmp_path / "case.age", request(keys, tmp_path / "site", records=2))
+    header = age.parse_header(written.path.read_bytes()[: age.READ_BUFFER], complete=False)
+    assert [stanza.args[0] for stanza in header.stanzas] == ["mlkem768x25519"] * 3
+    assert set(written.manifest.recipients) == {recipient_fingerprint(text) for text in keys.recipients}
+    bundle = _verify(written.path, keys, tmp_path)
+    assert bundle.manifest == written.manifest
+    assert [r.ref.incident_id for r in bundle.records] == ["inc-000", "inc-001"]
+    bundle.discard()
+    centre = verify_bundle(
+        written.path,
+        identities=[x25519.Identity.generate(), keys.centre],  # an identity file with both kinds
+        trust=keys.trust(),
+        quarantine=tmp_path / "centre",
+    )
+    centre.discard()
+    with pytest.raises(BundleError) as caught:
+        verify_bundle(
+            written.path,
+            identities=[x25519.Identity.generate()],
+            trust=keys.trust(),
+            quarantine=tmp_path / "q",
+        )
+    assert caught.value.code == "wrong_recipient"
+
+
+def test_a_bundle_for_post_quantum_and_x25519_recipients_is_refused(tmp_path: Path) -> None:
+    keys = Keys(recipient=generate_identity(pq=True))
+    out = tmp_path / "case.age"
+    with pytest.raises(BundleError) as caught:
+        write_bundle(out, request(keys, tmp_path / "site"))
+    assert caught.value.code == "bad_recipient"
+    assert "cannot share a bundle" in caught.value.message
+    assert not out.exists()
+    assert not out.with_name("case.age.part").exists()

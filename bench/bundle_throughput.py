@@ -8,9 +8,9 @@ Export and verify each run in a child process, so their peak RSS (``ru_maxrss``)
 (tracemalloc is not used: it records a traceback for every allocation and slowed both by a tenth).
 The export figure covers the whole export: stream with re-hash, the syncs, and the read-back from
 the disk that runs beside the writing; the baseline is one pass, so the ratio is the honest cost per
-evidence byte of a checked bundle. A second baseline also writes the ciphertext with fsync, since a bundle cannot avoid the
-disk. Export and verify each run their stages on several threads (examsite.bundle.ahead); the
-baseline runs on one, as the raw primitives do.
+evidence byte of a checked bundle. A second baseline also writes the ciphertext with fsync, since a
+bundle cannot avoid the disk. Export and verify each run their stages on several threads
+(examsite.bundle.ahead); the baseline runs on one, as the raw primitives do.
 
 Every rate is given twice: by wall-clock time, and by the CPU seconds the process used (user +
 system). On a shared 2-core machine other work steals wall-clock time unevenly between the runs;

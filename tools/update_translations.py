@@ -22,15 +22,61 @@ TS_FILES = sorted((ROOT / "resources" / "translations").glob("*.ts"))
 LANGUAGES = ("zh_CN",)
 
 
+def core_catalogues() -> dict[str, tuple[str, ...]]:
+    """Sentences of the core (no Qt there) that the window shows translated, by context: lupdate
+    cannot find them in the GUI's code, so they are kept in the .ts from here."""
+    sys.path.insert(0, str(ROOT))
+    from examsite.bundle.errors import HINT_CATALOGUE
+
+    return {"BundleHint": HINT_CATALOGUE}
+
+
+def _translations(target: Path, context: str) -> dict[str, ET.Element]:
+    """The translation elements of ``context`` in ``target`` by source text."""
+    found: dict[str, ET.Element] = {}
+    for node in ET.parse(target).getroot().iter("context"):
+        if node.findtext("name") == context:
+            for message in node.iter("message"):
+                translation = message.find("translation")
+                if translation is not None:
+                    found[message.findtext("source") or ""] = translation
+    return found
+
+
+def put_core_catalogues(target: Path, kept: dict[str, dict[str, ET.Element]]) -> None:
+    """Write each core catalogue as its own context of ``target``: today's sentences, with the
+    translations ``kept`` from before (a new or changed sentence is left unfinished)."""
+    tree = ET.parse(target)
+    root = tree.getroot()
+    for context, sentences in core_catalogues().items():
+        for node in [n for n in root.iter("context") if n.findtext("name") == context]:
+            root.remove(node)
+        node = ET.SubElement(root, "context")
+        ET.SubElement(node, "name").text = context
+        for sentence in dict.fromkeys(sentences):
+            message = ET.SubElement(node, "message")
+            ET.SubElement(message, "source").text = sentence
+            old = kept.get(context, {}).get(sentence)
+            if old is not None and old.get("type") != "unfinished" and old.text:
+                ET.SubElement(message, "translation").text = old.text
+            else:
+                ET.SubElement(message, "translation", type="unfinished")
+    ET.indent(tree)
+    tree.write(target, encoding="utf-8", xml_declaration=True)
+
+
 def lupdate() -> None:
     sources = [str(p) for p in sorted((ROOT / "ui").glob("*.ui"))]
     sources += [str(p) for p in sorted((ROOT / "examsite" / "gui").rglob("*.py")) if "forms" not in p.parts]
     tool = Path(sys.executable).parent / "pyside6-lupdate"
     for lang in LANGUAGES:
         target = ROOT / "resources" / "translations" / f"examsite_{lang}.ts"
+        # lupdate drops what it does not find in the GUI's code: keep the core's translations aside
+        kept = {context: _translations(target, context) for context in core_catalogues()}
         subprocess.run(
             [str(tool), "-no-obsolete", "-locations", "none", *sources, "-ts", str(target)], check=True
         )
+        put_core_catalogues(target, kept)
 
 
 def fill(mapping_file: Path, lang: str = "zh_CN") -> int:

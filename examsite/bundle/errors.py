@@ -63,6 +63,15 @@ HINTS: Mapping[str, str] = {
     "export_cancelled": "the export was cancelled; nothing was written",
 }
 
+# hints a raising site gives instead of its code's own, for one situation of that code
+ROSTER_OLDER_HINT = "have the site import the current roster and export the bundle again"
+SITE_KEY_NOT_ENROLLED_HINT = (
+    "have the institution enrol the site key with the site_device role and import that roster"
+)
+# every hint a bundle refusal can show a person: the window shows them translated
+# (tools/update_translations.py puts them in the catalogue under the context "BundleHint")
+HINT_CATALOGUE: tuple[str, ...] = (*HINTS.values(), ROSTER_OLDER_HINT, SITE_KEY_NOT_ENROLLED_HINT)
+
 
 class BundleError(ExamsiteError):
     """A bundle refused (reading) or not written (writing), with its named ``code``."""

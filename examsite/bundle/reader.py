@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from examsite.bundle import age, auditlog
 from examsite.bundle.ahead import Ahead, ring
 from examsite.bundle.auditlog import AuditPoint, AuditSummary
-from examsite.bundle.errors import BundleError
+from examsite.bundle.errors import ROSTER_OLDER_HINT, BundleError
 from examsite.bundle.format import (
     CHECKPOINT_NAME,
     CONSISTENCY_NAME,
@@ -146,7 +146,7 @@ class RosterSiteKey:
                 "roster_untrusted",
                 f"the bundle carries roster version {roster.version} of {roster.issuer_code}, older than or "
                 f"different from version {last.version} accepted here",
-                hint="have the site import the current roster and export the bundle again",
+                hint=ROSTER_OLDER_HINT,
             )
         try:
             entry = roster.lookup(key_id)

@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from examsite.bundle import age, reader
 from examsite.bundle.ahead import Ahead, ring
 from examsite.bundle.auditlog import AuditSection
-from examsite.bundle.errors import BundleError
+from examsite.bundle.errors import SITE_KEY_NOT_ENROLLED_HINT, BundleError
 from examsite.bundle.format import (
     CHECKPOINT_NAME,
     CONSISTENCY_NAME,
@@ -266,7 +266,7 @@ def _check_roster(request: BundleRequest) -> tuple[RosterRef, Ed25519PublicKey]:
         raise BundleError(
             "site_key_untrusted",
             f"key {request.signer.key_id} is not listed as the site device key of {request.site.code}",
-            hint="have the institution enrol the site key with the site_device role and import that roster",
+            hint=SITE_KEY_NOT_ENROLLED_HINT,
         )
     return RosterRef(roster.issuer_code, roster.version, sha256_hex(payload)), entry.ed25519()
 

@@ -10,7 +10,7 @@ id, SHA-256 and size, and saves the hand-over slip (交接单) as PDF.
 
 The verify/import dialog runs :func:`examsite.bundle.verify_bundle` or
 :func:`examsite.bundle.importer.import_bundle` as a long job and shows what each layer proved, or
-the named error code with its sentence for a person.
+what to do in the interface's language, with the named error code and what exactly was found.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_bundle_export_dialog import Ui_BundleExportDialog
 from examsite.gui.forms.ui_bundle_import_dialog import Ui_BundleImportDialog
 from examsite.gui.qt import (
+    QCoreApplication,
     QDesktopServices,
     QDialog,
     QDialogButtonBox,
@@ -140,9 +141,11 @@ def mounted_usb() -> list[tuple[str, str]]:
 
 
 def _error_text(exc: BaseException) -> str:
+    """What to do first, in the interface's language (the core's hints are in the catalogue under
+    "BundleHint"), then the named code and what exactly was found, as the core words it."""
     if isinstance(exc, ExamsiteError):
-        text = f"[{exc.code}] {exc.message}"
-        return text + (f"\n{exc.hint}" if exc.hint else "")
+        detail = f"[{exc.code}] {exc.message}"
+        return f"{QCoreApplication.translate('BundleHint', exc.hint)}\n{detail}" if exc.hint else detail
     return repr(exc)
 
 

@@ -2430,4 +2430,139 @@ Exam-room video surveillance and violation evidence for vocational skills assess
       <translation>已撤回</translation>
     </message>
   </context>
+  <context>
+    <name>BundleHint</name>
+    <message>
+      <source>the encryption header is damaged or this is not an age file; ask the site for a fresh copy</source>
+      <translation>加密文件头已损坏，或这不是 age 文件；请向考点索取一份新的副本</translation>
+    </message>
+    <message>
+      <source>the encrypted contents were changed or cut short after the site wrote them; ask the site for a fresh copy and compare the SHA-256 on the hand-over slip</source>
+      <translation>加密内容在考点写出后被改动或截短；请向考点索取新的副本，并核对交接单上的 SHA-256</translation>
+    </message>
+    <message>
+      <source>this identity cannot open the bundle: it was encrypted for other recipients (or the part of the header meant for you is damaged); use the right identity file</source>
+      <translation>此私钥无法打开该案卷包：它是为其他接收方加密的（或文件头中给您的部分已损坏）；请使用正确的私钥文件</translation>
+    </message>
+    <message>
+      <source>the file ends early, probably an interrupted copy; copy it again from the USB stick</source>
+      <translation>文件提前结束，可能是复制中断；请从 U 盘重新复制</translation>
+    </message>
+    <message>
+      <source>the contents are not in the strict tar form examsite writes; do not open it by hand, report it to the site</source>
+      <translation>内容不符合 examsite 写出的严格 tar 格式；请勿手工打开，并报告考点</translation>
+    </message>
+    <message>
+      <source>a member name points outside the bundle folder; the bundle is hostile or broken, report it to the site</source>
+      <translation>有成员文件名指向案卷包目录之外；该案卷包可能被恶意构造或已损坏，请报告考点</translation>
+    </message>
+    <message>
+      <source>a member name appears twice; the bundle is hostile or broken, report it</source>
+      <translation>有成员文件名出现两次；该案卷包可能被恶意构造或已损坏，请报告</translation>
+    </message>
+    <message>
+      <source>the members are not in the fixed order of the format; report it to the site</source>
+      <translation>成员文件未按格式规定的固定顺序排列；请报告考点</translation>
+    </message>
+    <message>
+      <source>a member is larger than its declared or allowed size; report it to the site</source>
+      <translation>有成员文件超过其声明或允许的大小；请报告考点</translation>
+    </message>
+    <message>
+      <source>the bundle holds a file its manifest does not list; report it to the site</source>
+      <translation>案卷包中有清单未列出的文件；请报告考点</translation>
+    </message>
+    <message>
+      <source>a file listed in the manifest is missing; ask the site for a complete bundle</source>
+      <translation>清单中列出的文件缺失；请向考点索取完整的案卷包</translation>
+    </message>
+    <message>
+      <source>the manifest breaks the bundle format; report it to the site</source>
+      <translation>清单不符合案卷包格式；请报告考点</translation>
+    </message>
+    <message>
+      <source>the manifest's signature does not verify; the bundle was altered, report it</source>
+      <translation>清单签名验证失败：案卷包已被改动，请报告</translation>
+    </message>
+    <message>
+      <source>the site's signing key is not in the roster you trust as an active site device key; import the institution's current roster or report it</source>
+      <translation>考点的签名密钥不在您信任的人员名册中，或未登记为有效的考点设备密钥；请导入评价机构的最新名册，或报告此情况</translation>
+    </message>
+    <message>
+      <source>the staff roster in the bundle cannot be trusted with your pinned fingerprints</source>
+      <translation>用您固定的指纹无法确认案卷包中的人员名册可信</translation>
+    </message>
+    <message>
+      <source>the manifest does not name your key as a recipient; ask the site which recipients it meant</source>
+      <translation>清单未将您的密钥列为接收方；请向考点确认其指定的接收方</translation>
+    </message>
+    <message>
+      <source>a file's SHA-256 differs from the signed manifest: it was changed; report it</source>
+      <translation>有文件的 SHA-256 与已签名的清单不符：文件已被改动；请报告</translation>
+    </message>
+    <message>
+      <source>a file's size differs from the signed manifest; report it</source>
+      <translation>有文件的大小与已签名的清单不符；请报告</translation>
+    </message>
+    <message>
+      <source>SHA256SUMS does not match the manifest; report it to the site</source>
+      <translation>SHA256SUMS 与清单不符；请报告考点</translation>
+    </message>
+    <message>
+      <source>an incident record's signatures or confirmation do not verify (art. 15); the record cannot be relied on, report it</source>
+      <translation>违纪违规记录的签名或确认验证失败（第十五条）：该记录不可采信，请报告</translation>
+    </message>
+    <message>
+      <source>a record names evidence the bundle does not carry; ask the site for it</source>
+      <translation>记录中列出的证据不在案卷包内；请向考点索取</translation>
+    </message>
+    <message>
+      <source>the audit section (entries, checkpoint) is malformed or its signature fails</source>
+      <translation>审计部分（日志条目、检查点）格式错误或签名验证失败</translation>
+    </message>
+    <message>
+      <source>the site's audit log does not extend the one seen in earlier bundles: entries were changed or removed, or bundles are imported out of order</source>
+      <translation>考点的审计日志与此前案卷包中的不连续：有条目被改动或删除，或案卷包未按顺序导入</translation>
+    </message>
+    <message>
+      <source>this bundle was already imported; nothing was done</source>
+      <translation>该案卷包已导入过；本次未做任何操作</translation>
+    </message>
+    <message>
+      <source>an evidence file changed since it was signed; nothing was exported, check the evidence folder and the audit log</source>
+      <translation>有证据文件在签名后发生了变化；未导出任何内容，请检查证据文件夹和审计日志</translation>
+    </message>
+    <message>
+      <source>the bundle could not be written (disk full, or the USB stick was removed?); nothing was kept, free space or reconnect and export again</source>
+      <translation>案卷包无法写入（磁盘已满，或 U 盘已拔出？）；未保留任何文件，请腾出空间或重新连接后再次导出</translation>
+    </message>
+    <message>
+      <source>the written bundle did not read back identically; the disk or USB stick may be failing, try another</source>
+      <translation>写出的案卷包回读不一致；磁盘或 U 盘可能有故障，请换一个</translation>
+    </message>
+    <message>
+      <source>give the recipient's age public key, which starts with 'age1'</source>
+      <translation>请填写接收方的 age 公钥（以 “age1” 开头）</translation>
+    </message>
+    <message>
+      <source>give an age identity file as written by 'examsite bundle keygen' or age-keygen</source>
+      <translation>请提供由 “examsite bundle keygen” 或 age-keygen 生成的 age 私钥文件</translation>
+    </message>
+    <message>
+      <source>the quarantine folder for this bundle already exists; remove it and retry</source>
+      <translation>该案卷包的隔离文件夹已存在；请删除后重试</translation>
+    </message>
+    <message>
+      <source>the export was cancelled; nothing was written</source>
+      <translation>导出已取消；未写入任何文件</translation>
+    </message>
+    <message>
+      <source>have the site import the current roster and export the bundle again</source>
+      <translation>请考点导入最新的人员名册后重新导出案卷包</translation>
+    </message>
+    <message>
+      <source>have the institution enrol the site key with the site_device role and import that roster</source>
+      <translation>请评价机构以 site_device 角色登记考点密钥，并导入该名册</translation>
+    </message>
+  </context>
 </TS>

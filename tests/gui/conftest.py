@@ -41,3 +41,14 @@ def main_window(qtbot, cli_context: CliContext):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: window.overview is not None)
     yield window
     window.close()
+
+
+@pytest.fixture
+def chinese(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """The interface in Simplified Chinese, as a proctor sees it."""
+    from examsite.gui.i18n import Translations
+
+    translations = Translations()
+    translations.apply("zh_CN")
+    yield translations
+    translations.apply("en")

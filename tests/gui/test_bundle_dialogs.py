@@ -88,6 +88,11 @@ def exports(paths: Paths) -> list[Path]:
     return sorted(paths.exports.iterdir()) if paths.exports.exists() else []
 
 
+def _detail(text: str) -> str:
+    """The line of an error text with the named code and what exactly was found."""
+    return next(line for line in text.split("\n") if line.startswith("["))
+
+
 def test_export_two_incidents_through_the_dialog_then_save_the_slip(
     qtbot, site: Site, taskman: TaskManager, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -215,7 +220,7 @@ def test_wrong_passphrase_says_so_and_writes_nothing(qtbot, site: Site, taskman:
     qtbot.waitUntil(lambda: dialog.job is None and bool(dialog.ui.errorLabel.text()), timeout=30_000)
     text = dialog.ui.errorLabel.text()
     assert "passphrase" in text.lower()
-    assert text.startswith("[")  # the named code, then the sentence
+    assert _detail(text).startswith("[")  # what to do, then the named code and what was found
     assert dialog.result is None
     assert not out.exists()
     assert not out.with_name(out.name + ".part").exists()
@@ -236,7 +241,7 @@ def test_evidence_changed_since_signing_is_refused_and_nothing_is_kept(
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.job is None and bool(dialog.ui.errorLabel.text()), timeout=30_000)
     # the export verifies each record (evidence re-hashed) before writing: the record no longer holds
-    assert dialog.ui.errorLabel.text().startswith("[record_signature]")
+    assert _detail(dialog.ui.errorLabel.text()).startswith("[record_signature]")
     assert "evidence_mismatch" in dialog.ui.errorLabel.text()
     assert not out.exists()
     assert exports(site.paths) == []
@@ -260,7 +265,7 @@ def test_export_to_a_post_quantum_key_through_the_dialog(
     assert f"2. {show_fingerprint(recipient_fingerprint(classical))}" in shown
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.job is None  # one bundle takes one kind of key
-    assert dialog.ui.errorLabel.text().startswith("[bad_recipient]")
+    assert _detail(dialog.ui.errorLabel.text()).startswith("[bad_recipient]")
     assert "cannot share a bundle" in dialog.ui.errorLabel.text()
     fill(dialog, [pq])
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
@@ -291,7 +296,7 @@ def test_bad_recipient_and_existing_file_are_refused_before_anything_runs(
     assert "not an age public key" in dialog.ui.fingerprints.text()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.job is None
-    assert dialog.ui.errorLabel.text().startswith("[bad_recipient]")
+    assert _detail(dialog.ui.errorLabel.text()).startswith("[bad_recipient]")
     recipient = identity_recipient(generate_identity())
     fill(dialog, [recipient, recipient])
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
@@ -428,12 +433,39 @@ def test_damaged_bundle_and_wrong_identity_show_the_named_code(
     run(qtbot, dialog, dialog.ui.verifyButton, result.bundle.path, stranger)
     assert dialog.error is not None
     assert dialog.error.code == "wrong_recipient"
-    assert dialog.ui.results.toPlainText().startswith("[wrong_recipient]")
+    hint, detail = dialog.ui.results.toPlainText().split("\n")
+    assert hint.startswith("this identity cannot open the bundle")
+    assert detail.startswith("[wrong_recipient] none of the bundle's recipient stanzas")
 
     run(qtbot, dialog, dialog.ui.verifyButton, result.bundle.path, tmp_path / "missing.key")
     assert dialog.error is not None
     assert dialog.error.code == "bad_identity"
     assert count(store, ReceivedBundle) == 0
+
+
+def test_a_refusal_says_what_to_do_in_chinese(
+    qtbot,
+    chinese,
+    institution: tuple[Store, Paths],
+    bundle: tuple[ExportResult, Path],
+    taskman: TaskManager,
+    tmp_path: Path,
+) -> None:  # type: ignore[no-untyped-def]
+    """A proctor reads what to do in Chinese first; the code and the exact finding follow as the core
+    words them, for the record and for support."""
+    result, _identity = bundle
+    stranger = tmp_path / "stranger.key"
+    write_identity(stranger, generate_identity())
+    dialog = open_import(qtbot, institution, taskman)
+    run(qtbot, dialog, dialog.ui.verifyButton, result.bundle.path, stranger)
+    assert dialog.error is not None
+    assert dialog.error.code == "wrong_recipient"
+    assert "被拒绝：wrong_recipient。未导入任何内容。" in dialog.ui.statusLabel.text()
+    hint, detail = dialog.ui.results.toPlainText().split("\n")
+    assert hint == (
+        "此私钥无法打开该案卷包：它是为其他接收方加密的（或文件头中给您的部分已损坏）；请使用正确的私钥文件"
+    )
+    assert detail.startswith("[wrong_recipient] ")
 
 
 def test_menu_opens_the_dialogs(qtbot, main_window) -> None:  # type: ignore[no-untyped-def]

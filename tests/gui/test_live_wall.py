@@ -57,17 +57,6 @@ def no_stray_threads() -> Iterator[None]:
 
 
 @pytest.fixture
-def chinese(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    """The interface in Simplified Chinese, as a proctor sees it."""
-    from examsite.gui.i18n import Translations
-
-    translations = Translations()
-    translations.apply("zh_CN")
-    yield translations
-    translations.apply("en")
-
-
-@pytest.fixture
 def taskman(qtbot) -> Iterator[TaskManager]:  # type: ignore[no-untyped-def]
     manager = TaskManager()
     yield manager

@@ -72,3 +72,13 @@ def test_compiled_catalogue_loads(qapp) -> None:  # type: ignore[no-untyped-def]
     translator = QTranslator()
     assert translator.load(str(I18N_DIR / "examsite_zh_CN.qm"))
     assert translator.translate("MainWindow", "Overview") == "概览"
+
+
+def test_every_bundle_hint_of_the_core_is_in_the_catalogue() -> None:
+    """The window shows a refused bundle's hint translated: every hint the core can raise is a
+    message of the "BundleHint" context (tools/update_translations.py keeps them there)."""
+    from examsite.bundle.errors import HINT_CATALOGUE
+
+    messages = _messages(ROOT / "resources" / "translations" / "examsite_zh_CN.ts")
+    shipped = {source for context, source, _ in messages if context == "BundleHint"}
+    assert set(HINT_CATALOGUE) <= shipped

@@ -138,17 +138,6 @@ def recorded_store(recorded: Recorded) -> Iterator[Store]:
 
 
 @pytest.fixture
-def chinese(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The interface in Simplified Chinese, as a proctor sees it."""
-    from examsite.gui.i18n import Translations
-
-    translations = Translations()
-    translations.apply("zh_CN")
-    yield
-    translations.apply("en")
-
-
-@pytest.fixture
 def taskman(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
     from examsite.gui.taskman import TaskManager
 

@@ -68,9 +68,18 @@ ROSTER_OLDER_HINT = "have the site import the current roster and export the bund
 SITE_KEY_NOT_ENROLLED_HINT = (
     "have the institution enrol the site key with the site_device role and import that roster"
 )
+MIXED_RECIPIENTS_HINT = (
+    "give every recipient a post-quantum key (examsite bundle keygen --pq), "
+    "or export one bundle for each kind"
+)
 # every hint a bundle refusal can show a person: the window shows them translated
 # (tools/update_translations.py puts them in the catalogue under the context "BundleHint")
-HINT_CATALOGUE: tuple[str, ...] = (*HINTS.values(), ROSTER_OLDER_HINT, SITE_KEY_NOT_ENROLLED_HINT)
+HINT_CATALOGUE: tuple[str, ...] = (
+    *HINTS.values(),
+    ROSTER_OLDER_HINT,
+    SITE_KEY_NOT_ENROLLED_HINT,
+    MIXED_RECIPIENTS_HINT,
+)
 
 
 class BundleError(ExamsiteError):

@@ -27,7 +27,7 @@ from pyrage import x25519
 
 from examsite.bundle import age
 from examsite.bundle.agepq import HybridIdentity, HybridRecipient
-from examsite.bundle.errors import BundleError
+from examsite.bundle.errors import MIXED_RECIPIENTS_HINT, BundleError
 from examsite.clock import iso_utc, utc_now
 from examsite.fsutil import atomic_write_bytes
 
@@ -75,8 +75,8 @@ def postquantum(recipients: Sequence[Recipient]) -> bool:
         raise BundleError(
             "bad_recipient",
             "post-quantum (age1pq1…) and X25519 (age1…) recipients cannot share a bundle: the X25519 "
-            "key would let a future quantum computer open it. Give every recipient a post-quantum key "
-            "(examsite bundle keygen --pq), or export one bundle for each kind.",
+            "key would let a future quantum computer open it",
+            hint=MIXED_RECIPIENTS_HINT,
         )
     return kinds == {True}
 

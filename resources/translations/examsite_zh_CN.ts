@@ -2564,5 +2564,9 @@ Exam-room video surveillance and violation evidence for vocational skills assess
       <source>have the institution enrol the site key with the site_device role and import that roster</source>
       <translation>请评价机构以 site_device 角色登记考点密钥，并导入该名册</translation>
     </message>
+    <message>
+      <source>give every recipient a post-quantum key (examsite bundle keygen --pq), or export one bundle for each kind</source>
+      <translation>请给每个接收方都使用后量子密钥（examsite bundle keygen --pq），或按密钥类型分别导出案卷包</translation>
+    </message>
   </context>
 </TS>

@@ -442,7 +442,7 @@ def test_pq_recipient_fingerprints_and_the_mixing_rule() -> None:
         rc.fingerprints([pq[0], classical])
     assert caught.value.code == "bad_recipient"
     assert "cannot share a bundle" in caught.value.message
-    assert "keygen --pq" in caught.value.message
+    assert "keygen --pq" in caught.value.hint
     # a damaged post-quantum key is named by its ends, not repeated whole (1,959 characters)
     damaged = pq[0][:-1] + ("q" if pq[0][-1] != "q" else "p")
     with pytest.raises(BundleError) as caught:

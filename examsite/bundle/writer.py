@@ -378,6 +378,7 @@ def write_bundle(
         else:
             sources.append(_Bytes(member.path, small[member.path]))
     checker = generate_identity(pq=postquantum(recipients))
+    keys = [age_recipient(r) for r in [*recipients, checker.to_public()]]
     with atomic_writer(out, mode=0o600) as fh:
         part = out.with_name(out.name + ".part")
         try:
@@ -387,11 +388,10 @@ def write_bundle(
             raise BundleError("write_failed", f"the bundle could not be opened to read back: {exc}") from None
         disk = _OnDisk(fh.fileno(), source)
         sink = _CountingWriter(fh, disk)
-        keys = [age_recipient(r) for r in [*recipients, checker.to_public()]]
         with source, ThreadPoolExecutor(1, thread_name_prefix="bundle-read-back") as pool:
-            # the read-back follows the writing: it checks each stretch once it is on the disk
-            checked = pool.submit(_read_back, disk, checker, manifest, site_public, job)
             try:
+                # the read-back follows the writing: it checks each stretch once it is on the disk
+                checked = pool.submit(_read_back, disk, checker, manifest, site_public, job)
                 encryptor = age.Encryptor(sink, keys)
                 # tar -> age -> file; evidence is read and re-hashed on another thread while this one
                 # encrypts and writes; a changed evidence file or a cancel raises from the stream itself

@@ -14,7 +14,10 @@ bundle cannot avoid the disk. Export and verify each run their stages on several
 
 Every rate is given twice: by wall-clock time, and by the CPU seconds the process used (user +
 system). On a shared 2-core machine other work steals wall-clock time unevenly between the runs;
-CPU seconds are steadier (see /work/shared/NOTES.md), but leave out time waiting for the disk.
+CPU seconds are steadier, but leave out time waiting for the disk. On the development VM the cost
+of new page-cache pages also varies with how full the cache is (one 512 MiB buffered write took
+0.11 to 1.3 CPU-s): the figures in the README were taken right after
+``sync; echo 3 > /proc/sys/vm/drop_caches`` (as root), with nothing else running.
 
     .venv/bin/python bench/bundle_throughput.py [--size-mb 512] [--files 4] [--rounds 3] [--workdir DIR]
     .venv/bin/python bench/bundle_throughput.py --size-mb 2048 --rounds 1   # the 2 GB case

@@ -35,10 +35,10 @@ from examsite.bundle.slip import slip_fields
 from examsite.clock import to_local, utc_now
 from examsite.config import Paths
 from examsite.errors import ExamsiteError
+from examsite.gui.coverage_text import incident_state_text
 from examsite.gui.forms.ui_bundle_export_dialog import Ui_BundleExportDialog
 from examsite.gui.forms.ui_bundle_import_dialog import Ui_BundleImportDialog
 from examsite.gui.qt import (
-    QCoreApplication,
     QDesktopServices,
     QDialog,
     QDialogButtonBox,
@@ -53,6 +53,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import LongJob, StoreOp, TaskManager
 from examsite.identity.staff import KdfChoice, unlock_staff_key
@@ -138,15 +139,6 @@ def mounted_usb() -> list[tuple[str, str]]:
     return removable_roots(
         (v.rootPath(), v.displayName(), v.isReady(), v.isReadOnly()) for v in QStorageInfo.mountedVolumes()
     )
-
-
-def _error_text(exc: BaseException) -> str:
-    """What to do first, in the interface's language (the core's hints are in the catalogue under
-    "BundleHint"), then the named code and what exactly was found, as the core words it."""
-    if isinstance(exc, ExamsiteError):
-        detail = f"[{exc.code}] {exc.message}"
-        return f"{QCoreApplication.translate('BundleHint', exc.hint)}\n{detail}" if exc.hint else detail
-    return repr(exc)
 
 
 class _Throttle:
@@ -276,9 +268,7 @@ class BundleExportDialog(_JobProgress, QDialog):
         self.context = context
         self.ui.incidents.clear()
         for row in context.incidents:
-            state = (
-                self.tr("confirmed") if row.state == IncidentState.CONFIRMED.value else self.tr("exported")
-            )
+            state = incident_state_text(row.state)
             text = (
                 f"{to_local(row.marked_at):%Y-%m-%d %H:%M} · {row.room or '—'} · {row.subject or '—'} · "
                 f"{row.article} · {state} · {row.id[:8]}"
@@ -310,7 +300,7 @@ class BundleExportDialog(_JobProgress, QDialog):
     def _on_load_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, ExamsiteError):
             raise exc
-        self.ui.errorLabel.setText(_error_text(exc))
+        self.ui.errorLabel.setText(refusal_text(exc))
 
     # --- the form ------------------------------------------------------------------------------
 
@@ -369,7 +359,7 @@ class BundleExportDialog(_JobProgress, QDialog):
             for text in recipients:
                 recipient_fingerprint(text)
         except BundleError as exc:
-            self.ui.errorLabel.setText(_error_text(exc))
+            self.ui.errorLabel.setText(refusal_text(exc))
             return None
         out = Path(self.ui.outFile.text().strip()).expanduser()
         if out.parent == self.paths.exports:
@@ -488,7 +478,7 @@ class BundleExportDialog(_JobProgress, QDialog):
         if not isinstance(exc, ExamsiteError):
             self.ui.errorLabel.setText(self.tr("Unexpected error: %1").replace("%1", repr(exc)))
             raise exc
-        self.ui.errorLabel.setText(_error_text(exc))
+        self.ui.errorLabel.setText(refusal_text(exc))
 
     # --- after the export ----------------------------------------------------------------------
 
@@ -517,7 +507,7 @@ class BundleExportDialog(_JobProgress, QDialog):
             try:
                 render_pdf(doc, path)
             except (ExamsiteError, OSError) as exc:
-                self.ui.errorLabel.setText(_error_text(exc))
+                self.ui.errorLabel.setText(refusal_text(exc))
                 return
             self.ui.errorLabel.clear()
             self.ui.saveSlipButton.setText(self.tr("Slip saved: %1").replace("%1", path.name))
@@ -525,7 +515,7 @@ class BundleExportDialog(_JobProgress, QDialog):
 
         StoreOp(self.store, lambda session: handover_document(load_handover(session, bundle_id))).success(
             rendered
-        ).failure(lambda exc: self.ui.errorLabel.setText(_error_text(exc))).run(self.taskman)
+        ).failure(lambda exc: self.ui.errorLabel.setText(refusal_text(exc))).run(self.taskman)
 
     def _on_open_folder_clicked(self) -> None:
         if self.result is not None:
@@ -738,7 +728,7 @@ class BundleImportDialog(_JobProgress, QDialog):
             .replace("%2", exc.code or ""),
             "alert",
         )
-        self.ui.results.setPlainText(_error_text(exc))
+        self.ui.results.setPlainText(refusal_text(exc))
 
     def _show_status(self, text: str, state: str) -> None:
         self.ui.statusLabel.setText(text)

@@ -50,6 +50,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.store.models import Recusal
@@ -144,13 +145,6 @@ def deadline_or_refusal(compute: Callable[[], date]) -> tuple[date | None, str]:
     return due, due.isoformat()
 
 
-def error_text(exc: BaseException) -> str:
-    """The core's sentence for a refusal; anything else is named as unexpected."""
-    if isinstance(exc, ExamsiteError):
-        return str(exc)
-    return QCoreApplication.translate("CaseDialogs", "Unexpected error: %1").replace("%1", repr(exc))
-
-
 @dataclass(frozen=True)
 class StoredDocument:
     """An issued document of a case, loaded on the worker for the GUI thread to render."""
@@ -220,7 +214,7 @@ class CaseStepDialog(QDialog):
         try:
             fn = self.work()
         except ExamsiteError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
             self.grow()
             return
         self.buttons.setEnabled(False)
@@ -233,7 +227,7 @@ class CaseStepDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.error.setText(error_text(exc))
+        self.error.setText(refusal_text(exc))
         self.grow()
 
     def grow(self) -> None:
@@ -788,13 +782,13 @@ class ReportDialog(QDialog):
         try:
             path = save_pdf(self, doc, f"{doc.reference or self.kind}.pdf")
         except ExamsiteError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
             return
         if path is not None:
             emit(self.saved, str(path))
 
     def _on_failed(self, exc: BaseException) -> None:
-        self.error.setText(error_text(exc))
+        self.error.setText(refusal_text(exc))
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
@@ -483,7 +484,7 @@ class CasesPage(QWidget):
 
     def _show_error(self, exc: BaseException) -> None:
         if isinstance(exc, ExamsiteError):
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
         else:
             self.error.setText(self.tr("Unexpected error: %1").replace("%1", repr(exc)))
 
@@ -562,7 +563,7 @@ class DecideDialog(QDialog):
         try:
             decider = Decider(self.decider_id.text().strip(), self.decider_name.text().strip())
         except ExamsiteError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
             return
         qdate = self.on.date()
         on = date(qdate.year(), qdate.month(), qdate.day())
@@ -571,7 +572,7 @@ class DecideDialog(QDialog):
         try:
             clause = self.catalogue.get(article) if article else None
         except ExamsiteError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
             return
         severity: Any = KEEP
         if clause is not None and clause.requires_severity:
@@ -607,6 +608,6 @@ class DecideDialog(QDialog):
     def _on_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         if isinstance(exc, ExamsiteError):
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
         else:
             self.error.setText(self.tr("Unexpected error: %1").replace("%1", repr(exc)))

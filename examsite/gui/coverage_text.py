@@ -1,7 +1,9 @@
-"""Translated words for the video screens: gap reasons, alert kinds, spans in Beijing time.
+"""Translated words shared by several screens: gap reasons, alert kinds, spans in Beijing time,
+incident states.
 
-Shared by the live wall, the timeline and the clip player so the same reason reads the same way
-everywhere (管理办法 art. 8(3): every gap in the surveillance has a stated reason).
+The live wall, the timeline and the clip player use the same words so a reason reads the same way
+everywhere (管理办法 art. 8(3): every gap in the surveillance has a stated reason); the incident list,
+the signing dialog and the bundle export name an incident's state with the same words too.
 """
 
 from __future__ import annotations

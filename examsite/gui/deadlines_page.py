@@ -19,7 +19,7 @@ from examsite.adjudication import notices, reports
 from examsite.adjudication.documents import mask_id_number
 from examsite.adjudication.workdays import WorkdayCalendar
 from examsite.errors import ExamsiteError, InvalidInput
-from examsite.gui.case_dialogs import actor, date_edit, date_of, error_text, save_pdf, today
+from examsite.gui.case_dialogs import actor, date_edit, date_of, save_pdf, today
 from examsite.gui.qt import (
     QT_TRANSLATE_NOOP,
     QAbstractItemView,
@@ -42,6 +42,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.table_model import RowsTableModel
 from examsite.gui.taskman import StoreOp, TaskManager
@@ -141,7 +142,7 @@ class DeadlinesPanel(QWidget):
         StoreOp(
             self.store,
             lambda s: notices.deadlines_due(s, on, within_working_days=within, calendar=calendar),
-        ).success(self.model.set_rows).failure(lambda exc: self.error.setText(error_text(exc))).run(
+        ).success(self.model.set_rows).failure(lambda exc: self.error.setText(refusal_text(exc))).run(
             self.taskman
         )
 
@@ -285,7 +286,7 @@ class BansPanel(QWidget):
         self.voids.set_rows(loaded[1])
 
     def _show(self, exc: BaseException) -> None:
-        self.error.setText(error_text(exc))
+        self.error.setText(refusal_text(exc))
 
     def _on_export_bans(self) -> None:
         path = ask_csv_path(self, "bans.csv")
@@ -426,7 +427,7 @@ class StatisticsPanel(QWidget):
         ).failure(self._show).run(self.taskman)
 
     def _show(self, exc: BaseException) -> None:
-        self.error.setText(error_text(exc))
+        self.error.setText(refusal_text(exc))
 
     def _on_csv(self) -> None:
         path = ask_csv_path(self, f"statistics-{self.year.value()}.csv")

@@ -18,6 +18,7 @@ from examsite.clock import to_local
 from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_duty_dialog import Ui_DutyDialog
 from examsite.gui.qt import QDialog, QEvent, Qt, QTableWidgetItem, QWidget, Signal
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.identity.roster import ROLE_LABELS_ZH, Role
@@ -249,7 +250,7 @@ class DutyDialog(QDialog):
         if not isinstance(exc, ExamsiteError):
             raise exc
         # the refusal and what to do about it (the hint), as the core words them
-        self.ui.errorLabel.setText(str(exc))
+        self.ui.errorLabel.setText(refusal_text(exc))
 
     # -- language -----------------------------------------------------------------------------
     def _set_headers(self) -> None:

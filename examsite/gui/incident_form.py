@@ -36,6 +36,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import LongJob, StoreOp, TaskManager
 from examsite.incidents.evidence import (
@@ -462,7 +463,7 @@ class IncidentFormDialog(QDialog):
         self.ui.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
         if not isinstance(exc, ExamsiteError):
             raise exc
-        QMessageBox.warning(self, self.tr("Incident record"), str(exc))
+        QMessageBox.warning(self, self.tr("Incident record"), refusal_text(exc))
 
     # -- evidence -------------------------------------------------------------------------------
     def _show_evidence(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from examsite.clock import to_local
+from examsite.gui.coverage_text import incident_state_text
 from examsite.gui.qt import (
     QT_TRANSLATE_NOOP,
     QAbstractItemView,
@@ -39,14 +40,6 @@ class IncidentTableModel(RowsTableModel[IncidentSummary]):
         QT_TRANSLATE_NOOP("IncidentTableModel", "Signatures"),
     )
 
-    def state_label(self, state: str) -> str:
-        return {
-            IncidentState.DRAFT.value: self.tr("draft"),
-            IncidentState.SIGNED.value: self.tr("signed"),
-            IncidentState.CONFIRMED.value: self.tr("confirmed"),
-            IncidentState.EXPORTED.value: self.tr("exported"),
-        }.get(state, state)
-
     def display(self, row: IncidentSummary, column: int) -> Any:
         if column == 0:
             return f"{to_local(row.marked_at):%m-%d %H:%M:%S}"
@@ -57,7 +50,7 @@ class IncidentTableModel(RowsTableModel[IncidentSummary]):
         if column == 3:
             return row.article + (f" {row.severity}" if row.severity else "")
         if column == 4:
-            return self.state_label(row.state) + (f" v{row.version}" if row.version > 1 else "")
+            return incident_state_text(row.state) + (f" v{row.version}" if row.version > 1 else "")
         return f"{row.cosignatures}/2" + (" ✔" if row.confirmed else "")
 
 
@@ -117,7 +110,7 @@ class IncidentsPage(QWidget):
             (
                 self.state_filter,
                 [("", self.tr("All states"))]
-                + [(s.value, self.model.state_label(s.value)) for s in IncidentState],
+                + [(s.value, incident_state_text(s.value)) for s in IncidentState],
             ),
             (
                 self.subject_filter,

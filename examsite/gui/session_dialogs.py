@@ -25,6 +25,7 @@ from examsite.gui.qt import (
     QWidget,
     Signal,
 )
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.sites.candidates import RosterPreview, import_roster, preview_roster
@@ -124,7 +125,7 @@ class SessionDialog(QDialog):
         self.ui.buttons.setEnabled(True)
         if not isinstance(exc, ExamsiteError):
             raise exc
-        self.ui.errorLabel.setText(str(exc))
+        self.ui.errorLabel.setText(refusal_text(exc))
 
 
 class RosterImportDialog(QDialog):

@@ -16,8 +16,10 @@ from typing import Any
 from examsite.clock import to_local
 from examsite.config import Paths
 from examsite.errors import ExamsiteError
+from examsite.gui.coverage_text import incident_state_text
 from examsite.gui.forms.ui_signing_dialog import Ui_SigningDialog
 from examsite.gui.qt import QDialog, QDialogButtonBox, QFont, QWidget, Signal
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.identity.roster import ROLE_LABELS_ZH, Role
@@ -130,7 +132,7 @@ class SigningDialog(QDialog):
             self.tr("Incident %1, version %2, state: %3")
             .replace("%1", view.id[:8])
             .replace("%2", str(view.version))
-            .replace("%3", view.state),
+            .replace("%3", incident_state_text(view.state)),
             self.tr("Subject: %1").replace("%1", subject.name),
             self.tr("Article: %1").replace("%1", record.article),
             self.tr("Occurred: %1").replace("%1", to_local(record.occurred_at).strftime("%Y-%m-%d %H:%M:%S")),
@@ -220,7 +222,7 @@ class SigningDialog(QDialog):
         self.ui.buttons.setEnabled(True)
         if not isinstance(exc, ExamsiteError):
             raise exc
-        self.ui.errorLabel.setText(str(exc))
+        self.ui.errorLabel.setText(refusal_text(exc))
         self._update_ok()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from examsite.errors import ExamsiteError
 from examsite.gui.forms.ui_site_dialog import Ui_SiteSetupDialog
 from examsite.gui.qt import QDialog, QWidget, Signal
+from examsite.gui.refusals import refusal_text
 from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.sites.setup import SiteSpec, init_site
@@ -53,4 +54,4 @@ class SiteSetupDialog(QDialog):
         self.ui.buttons.setEnabled(True)
         if not isinstance(exc, ExamsiteError):
             raise exc
-        self.ui.errorLabel.setText(str(exc))
+        self.ui.errorLabel.setText(refusal_text(exc))

@@ -105,14 +105,6 @@
       <translation>U 盘：%1</translation>
     </message>
     <message>
-      <source>confirmed</source>
-      <translation>已确认</translation>
-    </message>
-    <message>
-      <source>exported</source>
-      <translation>已导出</translation>
-    </message>
-    <message>
       <source>Checked records go into the bundle. Exported ones may be exported again.</source>
       <translation>勾选的记录将写入案卷包。已导出的记录可以再次导出。</translation>
     </message>
@@ -506,10 +498,6 @@
   </context>
   <context>
     <name>CaseDialogs</name>
-    <message>
-      <source>Unexpected error: %1</source>
-      <translation>意外错误：%1</translation>
-    </message>
     <message>
       <source>Save PDF</source>
       <translation>保存 PDF</translation>
@@ -1318,22 +1306,6 @@
       <translation>签字</translation>
     </message>
     <message>
-      <source>draft</source>
-      <translation>草稿</translation>
-    </message>
-    <message>
-      <source>signed</source>
-      <translation>已签字</translation>
-    </message>
-    <message>
-      <source>confirmed</source>
-      <translation>已确认</translation>
-    </message>
-    <message>
-      <source>exported</source>
-      <translation>已导出</translation>
-    </message>
-    <message>
       <source>(not recorded yet)</source>
       <translation>（尚未填写）</translation>
     </message>
@@ -1804,6 +1776,133 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>There is no pending recusal request in this case.</source>
       <translation>本案没有待决定的回避申请。</translation>
+    </message>
+  </context>
+  <context>
+    <name>Refusal</name>
+    <message>
+      <source>The passphrase is wrong.</source>
+      <translation>口令不正确。</translation>
+    </message>
+    <message>
+      <source>Too many wrong passphrases: this key refuses further tries for a while.</source>
+      <translation>口令错误次数过多：此密钥暂时拒绝再次尝试。</translation>
+    </message>
+    <message>
+      <source>The key file is damaged and cannot be used.</source>
+      <translation>密钥文件已损坏，无法使用。</translation>
+    </message>
+    <message>
+      <source>The key file is protected more weakly than allowed.</source>
+      <translation>密钥文件的保护强度低于规定。</translation>
+    </message>
+    <message>
+      <source>The passphrase is too weak.</source>
+      <translation>口令强度不够。</translation>
+    </message>
+    <message>
+      <source>The two passphrases differ.</source>
+      <translation>两次输入的口令不一致。</translation>
+    </message>
+    <message>
+      <source>This staff member has no active signing key.</source>
+      <translation>该工作人员没有有效的签名密钥。</translation>
+    </message>
+    <message>
+      <source>The signing key is not known here.</source>
+      <translation>本机没有该签名密钥的记录。</translation>
+    </message>
+    <message>
+      <source>The signing key is not in the trusted staff roster.</source>
+      <translation>该签名密钥不在可信的人员名册中。</translation>
+    </message>
+    <message>
+      <source>The signing key has been revoked.</source>
+      <translation>该签名密钥已被吊销。</translation>
+    </message>
+    <message>
+      <source>The staff roster does not give this person the role this step needs.</source>
+      <translation>人员名册中此人没有这一步骤所需的角色。</translation>
+    </message>
+    <message>
+      <source>The person the incident is about cannot sign or confirm its record.</source>
+      <translation>违纪违规事件的当事人不能在其记录上签字或确认。</translation>
+    </message>
+    <message>
+      <source>The exam-room head confirms the record and cannot also co-sign it (art. 15).</source>
+      <translation>考场负责人负责确认记录，不能同时作为签字人（第十五条）。</translation>
+    </message>
+    <message>
+      <source>This person has already signed this version: art. 15 needs two different people.</source>
+      <translation>此人已在该版本上签过字：第十五条要求由两名不同的人员签字。</translation>
+    </message>
+    <message>
+      <source>The record was changed meanwhile: open it again and sign the current version.</source>
+      <translation>记录在此期间已被修改：请重新打开，并对当前版本签字。</translation>
+    </message>
+    <message>
+      <source>The record's signatures do not verify.</source>
+      <translation>记录的签名验证失败。</translation>
+    </message>
+    <message>
+      <source>The record is not at the step this action needs.</source>
+      <translation>记录当前所处的环节不允许此操作。</translation>
+    </message>
+    <message>
+      <source>The record lacks what the regulation requires; complete it first.</source>
+      <translation>记录缺少规定要求的内容，请先补全。</translation>
+    </message>
+    <message>
+      <source>The record is malformed.</source>
+      <translation>记录格式错误。</translation>
+    </message>
+    <message>
+      <source>Some fields are set by examsite and cannot be edited.</source>
+      <translation>部分字段由系统自动填写，不能手工修改。</translation>
+    </message>
+    <message>
+      <source>This incident already has a record; amend it instead.</source>
+      <translation>该事件已有记录，请改为修订该记录。</translation>
+    </message>
+    <message>
+      <source>The amendment changes nothing.</source>
+      <translation>此次修订没有任何改动。</translation>
+    </message>
+    <message>
+      <source>An amendment needs a reason.</source>
+      <translation>修订须说明理由。</translation>
+    </message>
+    <message>
+      <source>An evidence file changed since it was stored.</source>
+      <translation>有证据文件在保存后发生了变化。</translation>
+    </message>
+    <message>
+      <source>An evidence file on disk no longer matches its recorded hash.</source>
+      <translation>磁盘上的证据文件与其登记的哈希值不再一致。</translation>
+    </message>
+    <message>
+      <source>A recorded segment is missing from the disk.</source>
+      <translation>磁盘上缺少一段录像。</translation>
+    </message>
+    <message>
+      <source>A recorded segment cannot be read.</source>
+      <translation>有一段录像无法读取。</translation>
+    </message>
+    <message>
+      <source>The file is not a readable video.</source>
+      <translation>该文件不是可读取的视频。</translation>
+    </message>
+    <message>
+      <source>The camera sends no video.</source>
+      <translation>摄像机没有发送视频。</translation>
+    </message>
+    <message>
+      <source>The database cannot be reached.</source>
+      <translation>无法连接数据库。</translation>
+    </message>
+    <message>
+      <source>Unexpected error: %1</source>
+      <translation>意外错误：%1</translation>
     </message>
   </context>
   <context>

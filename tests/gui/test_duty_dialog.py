@@ -134,7 +134,7 @@ def test_refusals_show_the_reason_and_change_nothing(qtbot, site: Store, taskman
     dialog.put_on_duty("S1", "room_head")
     qtbot.waitUntil(lambda: dialog.ui.errorLabel.text() != "")
     assert dialog.ui.errorLabel.text() == (
-        "李四 does not hold the role room_head "
+        "[invalid_input] 李四 does not hold the role room_head "
         "(grant the role first (examsite staff enroll) or pick another role)"
     )
     assert dialog.ui.addButton.isEnabled()  # the user can pick again
@@ -149,7 +149,9 @@ def test_refusals_show_the_reason_and_change_nothing(qtbot, site: Store, taskman
     dialog.ui.duty.selectRow(0)
     dialog.ui.removeButton.click()
     qtbot.waitUntil(lambda: dialog.ui.errorLabel.text() != "")
-    assert dialog.ui.errorLabel.text().startswith("李四 (S1) is not on duty as invigilator in session B2")
+    assert dialog.ui.errorLabel.text().startswith(
+        "[not_found] 李四 (S1) is not on duty as invigilator in session B2"
+    )
     with site.session() as session:
         assert staff_on_duty(session, find_session(session, "B2")) == []
         assert staff_on_duty(session, find_session(session, "A1")) == []

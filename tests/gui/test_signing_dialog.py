@@ -135,6 +135,30 @@ def test_a_wrong_passphrase_shows_the_error_and_changes_nothing_but_the_audit_lo
         sign_with(qtbot, dialog, "S1")
 
 
+def test_in_chinese_a_refusal_says_what_it_means_then_the_core_words(
+    qtbot: Any, chinese: object, site: Site, taskman: TaskManager
+) -> None:
+    """A proctor reads the refusal in Chinese; the core's own words (who, which version) follow with
+    the code, as the logs and support name it."""
+    from examsite.incidents.workflow import amend_incident
+
+    incident_id = new_incident(site)
+    dialog = make_dialog(qtbot, site, taskman, incident_id)
+    sign_with(qtbot, dialog, "S1", "not the right passphrase")
+    qtbot.waitUntil(lambda: "[bad_passphrase]" in dialog.ui.errorLabel.text(), timeout=20_000)
+    lead, detail = dialog.ui.errorLabel.text().split("\n")
+    assert lead == "口令不正确。"
+    assert "wrong passphrase" in detail
+    with site.store.session() as session:
+        amend_incident(session, incident_id, reason="更正", changes={"facts": "更正后的事实。"}, actor="S2")
+    sign_with(qtbot, dialog, "S1")
+    qtbot.waitUntil(lambda: "[stale_version]" in dialog.ui.errorLabel.text(), timeout=20_000)
+    lead, detail = dialog.ui.errorLabel.text().split("\n")
+    assert lead == "记录在此期间已被修改：请重新打开，并对当前版本签字。"
+    assert detail.startswith("[stale_version] version 1 was shown to the signer")
+    assert state(site, incident_id) == ("draft", 0)
+
+
 def test_a_version_amended_while_the_dialog_was_open_is_not_signed(
     qtbot: Any, site: Site, taskman: TaskManager
 ) -> None:

@@ -82,3 +82,13 @@ def test_every_bundle_hint_of_the_core_is_in_the_catalogue() -> None:
     messages = _messages(ROOT / "resources" / "translations" / "examsite_zh_CN.ts")
     shipped = {source for context, source, _ in messages if context == "BundleHint"}
     assert set(HINT_CATALOGUE) <= shipped
+
+
+def test_every_refusal_sentence_is_translated(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Each code the window explains has its sentence in the catalogue, translated (a code added to
+    examsite.gui.refusals without a translation would show English in the Chinese window)."""
+    from examsite.gui.refusals import SENTENCES
+
+    messages = _messages(ROOT / "resources" / "translations" / "examsite_zh_CN.ts")
+    translated = {source for context, source, text in messages if context == "Refusal" and text}
+    assert set(SENTENCES.values()) <= translated

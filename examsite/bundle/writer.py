@@ -15,9 +15,11 @@ through the checks a recipient runs: age header and every chunk's tag, tar profi
 signature, every member's size and the hash of every member but evidence, whose bytes were hashed on
 their way in and which age's authentication proves unchanged. The read-back runs beside the writing
 (:class:`_OnDisk`): every 32 MiB the file is synced and the synced stretch dropped from the page
-cache, and only then read back; after the last write the rest is synced and read. So a stick that
-loses or mangles writes is caught, and the export takes little longer than the writing alone. Only
-a bundle that read back whole is renamed. To make that possible the file is also encrypted to a
+cache, and only then read back; after the last write the rest is synced and read, and a sample of
+what was checked early (the first block of every step, and the last) is read again, since a stick
+that fakes its capacity writes later blocks over earlier ones. So a stick that loses or mangles
+writes is caught, and the export takes little longer than the writing alone. Only a bundle that
+read back whole is renamed. To make that possible the file is also encrypted to a
 one-time identity (X25519, or post-quantum for post-quantum recipients: age does not mix the two)
 that exists only in this process's memory and is dropped afterwards; the manifest lists only the
 real recipients (docs/bundle-format.md).
@@ -26,6 +28,7 @@ real recipients (docs/bundle-format.md).
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import threading
 import uuid
@@ -410,6 +413,8 @@ def write_bundle(
                 disk.stop()
                 raise
             sha256, size = checked.result()
+            # a stick that fakes its size overwrites what it already returned: look again now
+            disk.recheck()
         # age authenticates every byte, so a changed file fails the read-back; this guards our own bugs
         if size != sink.size:  # pragma: no cover
             raise BundleError("readback_failed", "the bundle reads back shorter or longer than written")
@@ -469,6 +474,9 @@ class _OnDisk:
         self._whole = False  # ... and synced: the read-back reads to the end of the file
         self._stopped = False
         self._error: OSError | None = None
+        # (offset, length asked, SHA-256 of what came back) of one read per sync step, for recheck
+        self._samples: list[tuple[int, int, bytes]] = []
+        self._next_sample = 0
         self._syncer = threading.Thread(target=self._sync, name="bundle-export-sync", daemon=True)
         self._syncer.start()
 
@@ -539,9 +547,34 @@ class _OnDisk:
             view = memoryview(buffer)
             if not self._whole:
                 view = view[: (self._synced - self._read) // _PAGE * _PAGE]
+        offset = self._read
         count = self._source.readinto(view) or 0
+        if count and (offset >= self._next_sample or count < len(view)):  # one per step, and the end
+            self._samples.append((offset, len(view), hashlib.sha256(view[:count]).digest()))
+            self._next_sample = offset - offset % _SYNC_STEP + _SYNC_STEP
         self._read += count
         return count
+
+    def recheck(self) -> None:
+        """Read the sampled stretches again, now that the whole file is written, and compare: a stick
+        that fakes its capacity writes its later blocks over earlier ones, which the read-back had
+        already checked (the first block of every sync step and the last are sampled, so a stretch
+        overwritten after it was checked is found once it spans a step)."""
+        buffer = memoryview(mmap.mmap(-1, CHUNK))  # page-aligned, as O_DIRECT wants
+        forget_cached(self._source.fileno())  # where reads go through the cache, they filled it again
+        for offset, length, digest in self._samples:
+            try:
+                self._source.seek(offset)
+                count = self._source.readinto(buffer[:length]) or 0
+                same = hashlib.sha256(buffer[:count]).digest() == digest
+            except OSError:
+                same = False
+            if not same:
+                raise BundleError(
+                    "readback_failed",
+                    f"the disk no longer returns the bytes at offset {offset} that it returned while the "
+                    "bundle was written: it overwrites or loses data (a stick that fakes its size?)",
+                )
 
 
 def _read_back(

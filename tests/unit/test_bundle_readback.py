@@ -11,8 +11,10 @@ import errno
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -222,3 +224,76 @@ def test_a_read_back_that_fails_stops_the_writing(tmp_path: Path, monkeypatch: p
     # one more write found the read-back stopped; the rest of the evidence was never written
     assert sizes[-1] < sum(item.size for item in req.evidence)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_stick_that_overwrites_what_it_already_returned_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stick that fakes its capacity writes later blocks over earlier ones. The read-back checked
+    the start while it was still intact; once everything is written, the sampled stretches are read
+    again and the change is found."""
+    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
+    keys = Keys()
+    req = request(keys, tmp_path / "site", clip_size=3 << 20)
+    part = tmp_path / "b.age.part"
+    overwritten: list[bool] = []
+    original = writer_module._CountingWriter.write
+
+    def write(self: writer_module._CountingWriter, data: bytes | bytearray | memoryview) -> int:
+        count = original(self, data)
+        if self.size > 4 << 20 and not overwritten:
+            deadline = time.monotonic() + 30
+            while self._disk._read < 2 << 20 and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the read-back has checked the first stretches
+            with open(part, "r+b") as fh:  # the stick puts later data over the bundle's start
+                fh.seek(4096)
+                fh.write(os.urandom(64))
+            overwritten.append(self._disk._read >= 2 << 20)
+        return count
+
+    monkeypatch.setattr(writer_module._CountingWriter, "write", write)
+    with pytest.raises(BundleError) as caught:
+        write_bundle(tmp_path / "b.age", req)
+    assert overwritten == [True]
+    assert caught.value.code == "readback_failed"
+    assert "offset 0" in caught.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+class _Unplugged:
+    """A real file that fails with EIO once ``pulled`` is set, as a stick pulled out does."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.pulled = False
+
+    def readinto(self, buffer: memoryview) -> int:
+        if self.pulled:
+            raise OSError(errno.EIO, "Input/output error")
+        return self._fh.readinto(buffer) or 0
+
+    def seek(self, offset: int) -> int:
+        return self._fh.seek(offset)
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+
+def test_a_stick_pulled_out_before_the_second_look_is_caught(part: tuple[int, Path]) -> None:
+    fd, path = part
+    data = os.urandom(3 * STEP)
+    os.write(fd, data)
+    with open_from_disk(path) as raw:
+        source = _Unplugged(raw)  # type: ignore[arg-type]
+        disk = _OnDisk(fd, source)  # type: ignore[arg-type]
+        reader = _Reader(disk)
+        disk.wrote(len(data))
+        disk.finish()
+        reader.join(timeout=30)
+        assert bytes(reader.data) == data
+        disk.recheck()  # the same bytes again: nothing to say
+        source.pulled = True
+        with pytest.raises(BundleError) as caught:
+            disk.recheck()
+    assert caught.value.code == "readback_failed"
+    assert "offset 0" in caught.value.message

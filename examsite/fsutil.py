@@ -85,6 +85,22 @@ def open_from_disk(path: Path) -> io.FileIO:
     return open(path, "rb", buffering=0)
 
 
+def open_to_disk(path: Path) -> int | None:
+    """A second descriptor on the existing file ``path`` whose writes go straight to the disk
+    (``O_DIRECT`` on Linux), or ``None`` where the system or the file system does not offer that
+    (Windows, macOS, tmpfs): then write through the page cache. Write it only in whole multiples of
+    4 KiB at offsets that are multiples of 4 KiB, from page-aligned buffers (``mmap``)."""
+    direct = getattr(os, "O_DIRECT", 0)
+    if not direct:
+        return None
+    try:
+        return os.open(path, os.O_WRONLY | direct)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+        return None
+
+
 def forget_cached(fd: int, offset: int = 0, length: int = 0) -> None:
     """Ask the system to drop a file range from the page cache (all of it by default).
 

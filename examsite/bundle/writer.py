@@ -8,18 +8,20 @@ whatever the size) and every evidence file is re-hashed on the way; a file that 
 recorded hash or size aborts the export (``evidence_changed``) and the partial file is removed.
 
 Evidence is read and hashed on a second thread (:class:`examsite.bundle.ahead.Ahead`) while this
-one encrypts and writes; the disk is started on the written bytes every 16 MiB.
+one encrypts. Where the file system takes direct writes (``O_DIRECT`` on Linux), a third thread
+writes 2 MiB blocks straight to the disk (:class:`_DirectWriter`); elsewhere the writes go through
+the page cache and the disk is started on them every 16 MiB.
 
 The ``.part`` file is read back in full from the disk itself (:func:`examsite.fsutil.open_from_disk`)
 through the checks a recipient runs: age header and every chunk's tag, tar profile, manifest
 signature, every member's size and the hash of every member but evidence, whose bytes were hashed on
 their way in and which age's authentication proves unchanged. The read-back runs beside the writing
-(:class:`_OnDisk`): every 32 MiB the file is synced and the synced stretch dropped from the page
-cache, and only then read back; after the last write the rest is synced and read, and a sample of
-what was checked early (the first block of every step, and the last) is read again, since a stick
-that fakes its capacity writes later blocks over earlier ones. So a stick that loses or mangles
-writes is caught, and the export takes little longer than the writing alone. Only a bundle that
-read back whole is renamed. To make that possible the file is also encrypted to a
+(:class:`_OnDisk`): each direct block once it is on the disk, or, through the page cache, every
+32 MiB once it is synced and dropped from the cache. After the last write the rest is synced and
+read, and a sample of what was checked early (the first block of every 32 MiB, and the last) is read
+again, since a stick that fakes its capacity writes later blocks over earlier ones. So a stick that
+loses or mangles writes is caught, and the export takes little longer than the writing alone. Only
+a bundle that read back whole is renamed. To make that possible the file is also encrypted to a
 one-time identity (X25519, or post-quantum for post-quantum recipients: age does not mix the two)
 that exists only in this process's memory and is dropped afterwards; the manifest lists only the
 real recipients (docs/bundle-format.md).
@@ -30,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
+import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -74,7 +77,7 @@ from examsite.bundle.tarprofile import stream
 from examsite.canonical import sha256_hex
 from examsite.clock import utc_now
 from examsite.errors import ExamsiteError
-from examsite.fsutil import atomic_writer, forget_cached, open_from_disk
+from examsite.fsutil import atomic_writer, forget_cached, open_from_disk, open_to_disk
 from examsite.identity.dsse import PayloadType, sign_envelope, unverified_fields
 from examsite.identity.keys import Signer
 from examsite.identity.roster import Role, Roster
@@ -88,6 +91,9 @@ _WRITE_BACK = 16 << 20
 _SYNC_STEP = 32 << 20
 # what the read-back reads in while the file is still being written: whole pages (O_DIRECT)
 _PAGE = 4096
+# where the disk takes direct writes: blocks of this size, this many in flight or being filled
+_DIRECT_BLOCK = 2 << 20
+_DIRECT_BUFFERS = 3
 # fdatasync leaves out the metadata a later read does not need; Windows and macOS have only fsync
 _datasync = getattr(os, "fdatasync", os.fsync)
 
@@ -389,32 +395,38 @@ def write_bundle(
             source = open_from_disk(part)
         except OSError as exc:
             raise BundleError("write_failed", f"the bundle could not be opened to read back: {exc}") from None
-        disk = _OnDisk(fh.fileno(), source)
-        sink = _CountingWriter(fh, disk)
-        with source, ThreadPoolExecutor(1, thread_name_prefix="bundle-read-back") as pool:
+        with source:
             try:
-                # the read-back follows the writing: it checks each stretch once it is on the disk
-                checked = pool.submit(_read_back, disk, checker, manifest, site_public, job)
-                encryptor = age.Encryptor(sink, keys)
-                # tar -> age -> file; evidence is read and re-hashed on another thread while this one
-                # encrypts and writes; a changed evidence file or a cancel raises from the stream itself
-                tar = stream(sources, int(created_at.timestamp()))
-                with Ahead(tar, depth=_AHEAD, name="bundle-export-read") as pieces:
-                    for piece in pieces:
-                        encryptor.write(piece)
-                encryptor.close()
-                disk.finish()
-            except _Stopped:
-                pass  # the read-back failed or was cancelled before the writing ended: raised below
+                direct = open_to_disk(part)  # None: the writes go through the page cache
             except OSError as exc:
-                disk.stop()
-                raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
-            except BaseException:
-                disk.stop()
-                raise
-            sha256, size = checked.result()
-            # a stick that fakes its size overwrites what it already returned: look again now
-            disk.recheck()
+                raise BundleError("write_failed", f"the bundle could not be opened: {exc}") from None
+            disk = _OnDisk(fh.fileno(), source, direct=direct is not None)
+            sink = _CountingWriter(fh, disk) if direct is None else _DirectWriter(direct, disk)
+            with sink, ThreadPoolExecutor(1, thread_name_prefix="bundle-read-back") as pool:
+                try:
+                    # the read-back follows the writing: it checks each stretch once it is on the disk
+                    checked = pool.submit(_read_back, disk, checker, manifest, site_public, job)
+                    encryptor = age.Encryptor(sink, keys)
+                    # tar -> age -> file; evidence is read and re-hashed on another thread while this
+                    # one encrypts; a changed evidence file or a cancel raises from the stream itself
+                    tar = stream(sources, int(created_at.timestamp()))
+                    with Ahead(tar, depth=_AHEAD, name="bundle-export-read") as pieces:
+                        for piece in pieces:
+                            encryptor.write(piece)
+                    encryptor.close()
+                    sink.close()
+                    disk.finish()
+                except _Stopped:
+                    pass  # the read-back failed or was cancelled before the writing ended: raised below
+                except OSError as exc:
+                    disk.stop()
+                    raise BundleError("write_failed", f"the bundle could not be written: {exc}") from None
+                except BaseException:
+                    disk.stop()
+                    raise
+                sha256, size = checked.result()
+                # a stick that fakes its size overwrites what it already returned: look again now
+                disk.recheck()
         # age authenticates every byte, so a changed file fails the read-back; this guards our own bugs
         if size != sink.size:  # pragma: no cover
             raise BundleError("readback_failed", "the bundle reads back shorter or longer than written")
@@ -435,6 +447,15 @@ class _CountingWriter:
         self.size = 0
         self._flushed = 0  # bytes handed to the disk's write-back so far
 
+    def __enter__(self) -> _CountingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Nothing to end: the file is :func:`~examsite.fsutil.atomic_writer`'s."""
+
+    def close(self) -> None:
+        """All is written (every write went to the file at once)."""
+
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self.size += len(data)
         view = memoryview(data)
@@ -446,6 +467,90 @@ class _CountingWriter:
             self._flushed = self.size
         self._disk.wrote(self.size)
         return len(data)
+
+
+class _DirectWriter:
+    """What the encryptor writes the bundle into where the disk takes direct writes (``O_DIRECT``).
+
+    The bytes are gathered in page-aligned blocks of 2 MiB, which a thread of their own writes
+    straight to the disk while this one encrypts the next; each block is handed to the read-back as
+    soon as it is on the disk (no page cache: nothing to sync or drop before it can be read back,
+    and no second copy of the bundle in memory). :meth:`close` pads the last block to whole pages,
+    waits for the disk, and cuts the file to its size.
+    """
+
+    def __init__(self, fd: int, disk: _OnDisk) -> None:
+        self._fd = fd
+        self._disk = disk
+        self.size = 0
+        self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        for _ in range(_DIRECT_BUFFERS):
+            self._free.put(mmap.mmap(-1, _DIRECT_BLOCK))
+        # (block, bytes to write, whether the read-back may read them at once); None ends the thread
+        self._full: queue.SimpleQueue[tuple[mmap.mmap, int, bool] | None] = queue.SimpleQueue()
+        self._block = self._free.get()
+        self._fill = 0
+        self._error: OSError | None = None
+        self._ended = False
+        self._thread = threading.Thread(target=self._run, name="bundle-export-write", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> _DirectWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._end()
+        os.close(self._fd)
+
+    def _run(self) -> None:
+        offset = 0
+        while (item := self._full.get()) is not None:
+            block, length, ready = item
+            if self._error is None:
+                try:
+                    view = memoryview(block)[:length]
+                    while view:
+                        written = os.pwrite(self._fd, view, offset)
+                        view, offset = view[written:], offset + written
+                except OSError as exc:  # the disk full, the stick pulled out
+                    self._error = exc
+                else:
+                    if ready:
+                        self._disk.on_device(offset)
+            self._free.put(block)
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._error is not None:
+            raise self._error
+        view = memoryview(data)
+        self.size += len(view)
+        while view:
+            take = min(len(view), _DIRECT_BLOCK - self._fill)
+            self._block[self._fill : self._fill + take] = view[:take]
+            self._fill += take
+            view = view[take:]
+            if self._fill == _DIRECT_BLOCK:
+                self._full.put((self._block, self._fill, True))
+                self._block, self._fill = self._free.get(), 0
+        self._disk.wrote(self.size)
+        return len(data)
+
+    def close(self) -> None:
+        """Write the last block padded to whole pages, wait for the disk, cut the padding off."""
+        padded = -(-self._fill // _PAGE) * _PAGE
+        self._block[self._fill : padded] = bytes(padded - self._fill)
+        # the padding is not the bundle's: the read-back reads this block only once the file is cut
+        self._full.put((self._block, padded, False))
+        self._end()
+        if self._error is not None:
+            raise self._error
+        os.ftruncate(self._fd, self.size)
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self._full.put(None)
+            self._thread.join()
 
 
 class _Stopped(Exception):
@@ -463,7 +568,7 @@ class _OnDisk:
     failed export's read-back with :class:`_Stopped`.
     """
 
-    def __init__(self, fd: int, source: age.Readable) -> None:
+    def __init__(self, fd: int, source: age.Readable, *, direct: bool = False) -> None:
         self._fd = fd
         self._source = source
         self._changed = threading.Condition()
@@ -477,8 +582,11 @@ class _OnDisk:
         # (offset, length asked, SHA-256 of what came back) of one read per sync step, for recheck
         self._samples: list[tuple[int, int, bytes]] = []
         self._next_sample = 0
-        self._syncer = threading.Thread(target=self._sync, name="bundle-export-sync", daemon=True)
-        self._syncer.start()
+        # direct writes reach the disk when they return (:meth:`on_device`): nothing to sync
+        self._syncer: threading.Thread | None = None
+        if not direct:
+            self._syncer = threading.Thread(target=self._sync, name="bundle-export-sync", daemon=True)
+            self._syncer.start()
 
     def wrote(self, size: int) -> None:
         """The file is ``size`` bytes long now (the writing thread); raises a failed sync's error,
@@ -491,6 +599,13 @@ class _OnDisk:
             self._written = size
             if size - self._synced >= _SYNC_STEP:
                 self._changed.notify_all()
+
+    def on_device(self, size: int) -> None:
+        """The first ``size`` bytes were written straight to the disk (direct writes): the read-back
+        may read them."""
+        with self._changed:
+            self._synced = size
+            self._changed.notify_all()
 
     def _sync(self) -> None:
         while True:
@@ -521,7 +636,8 @@ class _OnDisk:
         with self._changed:
             self._final = True
             self._changed.notify_all()
-        self._syncer.join()
+        if self._syncer is not None:
+            self._syncer.join()
         if self._error is not None:
             raise self._error
         os.fsync(self._fd)
@@ -536,7 +652,8 @@ class _OnDisk:
         with self._changed:
             self._stopped = True
             self._changed.notify_all()
-        self._syncer.join()
+        if self._syncer is not None:
+            self._syncer.join()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         """Read the next synced bytes into ``buffer`` (the read-back's thread), waiting for them."""

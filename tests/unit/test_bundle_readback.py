@@ -12,16 +12,16 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pytest
 
 from examsite.bundle import writer as writer_module
 from examsite.bundle.errors import BundleError
 from examsite.bundle.writer import _OnDisk, _Stopped, write_bundle
-from examsite.fsutil import open_from_disk
+from examsite.fsutil import open_from_disk, open_to_disk
 from tests.support.bundle_factory import Keys, request
 
 STEP = 64 * 1024
@@ -131,33 +131,58 @@ def test_a_failed_sync_stops_the_writing_and_the_read_back(
     assert isinstance(reader.error, _Stopped)
 
 
+Sink = type[writer_module._CountingWriter] | type[writer_module._DirectWriter]
+
+
+@pytest.fixture(params=["direct", "page cache"])
+def sink(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Sink:
+    """How the export writes: straight to the disk (ext4 here), or through the page cache with
+    syncs, as where direct writes are not offered (Windows, macOS, some file systems). Steps and
+    blocks are made small so that a bundle of a few MiB goes through several of them."""
+    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
+    monkeypatch.setattr(writer_module, "_WRITE_BACK", 1 << 20)
+    monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", 1 << 20)
+    if request.param == "direct":
+        return writer_module._DirectWriter
+    monkeypatch.setattr(writer_module, "open_to_disk", lambda path: None)
+    return writer_module._CountingWriter
+
+
+def _after_each_write(monkeypatch: pytest.MonkeyPatch, sink: Sink, then: Callable[[Any], None]) -> None:
+    """Call ``then(writer)`` after every write the encryptor makes into the bundle."""
+    original = sink.write
+
+    def write(self: Any, data: bytes | bytearray | memoryview) -> int:
+        count = original(self, data)
+        then(self)
+        return count
+
+    monkeypatch.setattr(sink, "write", write)
+
+
 def test_the_export_reads_back_while_it_is_still_writing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: Sink
 ) -> None:
     """The writing waits, half-way, until the read-back has checked a first stretch from the disk:
     the read-back runs beside the writing, not after it, and the bundle still round trips."""
-    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
-    monkeypatch.setattr(writer_module, "_WRITE_BACK", 1 << 20)
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=3 << 20)
     read_back = threading.Event()
     waited: list[bool] = []
-    original = writer_module._CountingWriter.write
 
     def progress(done: int, total: int) -> None:
         if threading.current_thread().name == "bundle-read":
             read_back.set()
 
-    def write(self: writer_module._CountingWriter, data: bytes | bytearray | memoryview) -> int:
-        count = original(self, data)
-        if self.size > 4 << 20 and not waited:
+    def wait_half_way(writer: Any) -> None:
+        if writer.size > 4 << 20 and not waited:
             waited.append(read_back.wait(timeout=30))
-        return count
 
-    monkeypatch.setattr(writer_module._CountingWriter, "write", write)
+    _after_each_write(monkeypatch, sink, wait_half_way)
     written = write_bundle(tmp_path / "b.age", req, progress=progress)
     assert waited == [True]
     assert written.sha256 == hashlib.sha256(written.path.read_bytes()).hexdigest()
+    assert written.size == written.path.stat().st_size  # a direct write's padding is cut off
 
 
 def test_a_sync_that_fails_during_the_export_is_a_write_failure(
@@ -166,6 +191,7 @@ def test_a_sync_that_fails_during_the_export_is_a_write_failure(
     def broken(fd: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
+    monkeypatch.setattr(writer_module, "open_to_disk", lambda path: None)
     monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
     monkeypatch.setattr(writer_module, "_datasync", broken)
     keys = Keys()
@@ -177,15 +203,43 @@ def test_a_sync_that_fails_during_the_export_is_a_write_failure(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_a_part_file_that_cannot_be_opened_to_read_back_is_a_write_failure(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failing", [1, 3])
+def test_a_direct_write_that_fails_is_a_write_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: int
 ) -> None:
-    """If the system refuses to open the ``.part`` file a second time, nothing is written."""
+    """The disk refuses a block (full, or the stick pulled out): the last block, or one in the middle
+    of the bundle, after which the next write raises it."""
+    monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", 1 << 20)
+    real = os.pwrite
+    calls: list[int] = []
+
+    def pwrite(fd: int, data: memoryview, offset: int) -> int:
+        calls.append(offset)
+        if len(calls) >= failing:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data, offset)
+
+    monkeypatch.setattr(writer_module.os, "pwrite", pwrite)
+    keys = Keys()
+    clip = 3000 if failing == 1 else 3 << 20
+    with pytest.raises(BundleError) as caught:
+        write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site", clip_size=clip))
+    assert caught.value.code == "write_failed"
+    assert "No space left on device" in caught.value.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.mark.parametrize("opening", ["open_from_disk", "open_to_disk"])
+def test_a_part_file_that_cannot_be_opened_again_is_a_write_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opening: str
+) -> None:
+    """If the system refuses to open the ``.part`` file a second time (to read it back, or to write
+    it straight to the disk), nothing is written."""
 
     def refuse(path: Path) -> None:
         raise OSError(errno.EMFILE, "Too many open files")
 
-    monkeypatch.setattr(writer_module, "open_from_disk", refuse)
+    monkeypatch.setattr(writer_module, opening, refuse)
     keys = Keys()
     with pytest.raises(BundleError) as caught:
         write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site"))
@@ -194,28 +248,33 @@ def test_a_part_file_that_cannot_be_opened_to_read_back_is_a_write_failure(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-def test_a_read_back_that_fails_stops_the_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_back_that_fails_stops_the_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: Sink
+) -> None:
     """Bytes the disk does not keep show up in the read-back while the bundle is still written; the
     export stops there instead of writing the rest to a medium that is known bad."""
-    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=3 << 20)
     sizes: list[int] = []
     waited: list[bool] = []
-    original = writer_module._CountingWriter.write
+    first_read = writer_module._OnDisk.readinto
 
-    def write(self: writer_module._CountingWriter, data: bytes | bytearray | memoryview) -> int:
-        count = original(self, data)
-        if not sizes:  # the age header, not yet synced, so not yet read back: damage it on disk
+    def damaged(self: _OnDisk, buffer: bytearray | memoryview) -> int:
+        if not self._read:  # once the header is on the disk, the stick returns other bytes for it
+            with self._changed:
+                self._changed.wait_for(lambda: self._synced >= writer_module._PAGE, timeout=30)
             with open(tmp_path / "b.age.part", "r+b") as fh:
                 fh.write(b"AGE")
-        sizes.append(self.size)
-        if self.size > 4 << 20 and not waited:
-            with self._disk._changed:
-                waited.append(self._disk._changed.wait_for(lambda: self._disk._stopped, timeout=30))
-        return count
+        return first_read(self, buffer)
 
-    monkeypatch.setattr(writer_module._CountingWriter, "write", write)
+    def wait_for_the_read_back(writer: Any) -> None:
+        sizes.append(writer.size)
+        if writer.size > 4 << 20 and not waited:
+            with writer._disk._changed:
+                waited.append(writer._disk._changed.wait_for(lambda: writer._disk._stopped, timeout=30))
+
+    monkeypatch.setattr(writer_module._OnDisk, "readinto", damaged)
+    _after_each_write(monkeypatch, sink, wait_for_the_read_back)
     with pytest.raises(BundleError) as caught:
         write_bundle(tmp_path / "b.age", req)
     assert caught.value.code == "readback_failed"
@@ -227,31 +286,26 @@ def test_a_read_back_that_fails_stops_the_writing(tmp_path: Path, monkeypatch: p
 
 
 def test_a_stick_that_overwrites_what_it_already_returned_is_caught(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sink: Sink
 ) -> None:
     """A stick that fakes its capacity writes later blocks over earlier ones. The read-back checked
     the start while it was still intact; once everything is written, the sampled stretches are read
     again and the change is found."""
-    monkeypatch.setattr(writer_module, "_SYNC_STEP", 1 << 20)
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=3 << 20)
-    part = tmp_path / "b.age.part"
     overwritten: list[bool] = []
-    original = writer_module._CountingWriter.write
 
-    def write(self: writer_module._CountingWriter, data: bytes | bytearray | memoryview) -> int:
-        count = original(self, data)
-        if self.size > 4 << 20 and not overwritten:
+    def overwrite_the_start(writer: Any) -> None:
+        if writer.size > 4 << 20 and not overwritten:
             deadline = time.monotonic() + 30
-            while self._disk._read < 2 << 20 and time.monotonic() < deadline:
+            while writer._disk._read < 2 << 20 and time.monotonic() < deadline:
                 time.sleep(0.01)  # until the read-back has checked the first stretches
-            with open(part, "r+b") as fh:  # the stick puts later data over the bundle's start
+            with open(tmp_path / "b.age.part", "r+b") as fh:  # later data lands on the bundle's start
                 fh.seek(4096)
                 fh.write(os.urandom(64))
-            overwritten.append(self._disk._read >= 2 << 20)
-        return count
+            overwritten.append(writer._disk._read >= 2 << 20)
 
-    monkeypatch.setattr(writer_module._CountingWriter, "write", write)
+    _after_each_write(monkeypatch, sink, overwrite_the_start)
     with pytest.raises(BundleError) as caught:
         write_bundle(tmp_path / "b.age", req)
     assert overwritten == [True]
@@ -297,3 +351,28 @@ def test_a_stick_pulled_out_before_the_second_look_is_caught(part: tuple[int, Pa
             disk.recheck()
     assert caught.value.code == "readback_failed"
     assert "offset 0" in caught.value.message
+
+
+def test_after_a_failed_direct_write_nothing_more_is_written(
+    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the disk refused a block, the blocks after it are not written (they would land after a
+    hole); the error is raised from the last block's close."""
+    fd, path = part
+    monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", STEP)
+    tried: list[int] = []
+
+    def pwrite(fd: int, data: memoryview, offset: int) -> int:
+        tried.append(offset)
+        raise OSError(errno.EIO, "Input/output error")
+
+    direct = open_to_disk(path)
+    assert direct is not None
+    with open_from_disk(path) as source:
+        disk = _OnDisk(fd, source, direct=True)
+        monkeypatch.setattr(writer_module.os, "pwrite", pwrite)
+        with writer_module._DirectWriter(direct, disk) as writer:
+            writer.write(os.urandom(STEP + 100))  # a whole block goes to the disk thread
+            with pytest.raises(OSError, match="Input/output error"):
+                writer.close()  # the last block, after the refused one
+    assert tried == [0]

@@ -431,26 +431,30 @@ def test_a_full_disk_is_a_named_error_and_leaves_nothing(tmp_path: Path) -> None
     assert not (tmp_path / "full.age.part").exists()
 
 
-def test_a_bundle_that_changes_on_disk_before_it_is_renamed_fails_the_read_back(tmp_path: Path) -> None:
-    """The read-back decrypts what is on disk: bytes changed under it (a failing stick) are caught."""
+def test_a_bundle_that_changes_on_disk_before_it_is_renamed_fails_the_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-back decrypts what is on disk: bytes changed under it (a failing stick) are caught.
+    The change comes when everything is written and before the last stretch is read back."""
     keys = Keys()
     req = request(keys, tmp_path / "site", clip_size=2 << 20)
     part = tmp_path / "b.age.part"
-    streamed = sum(item.size for item in req.evidence)
     damaged: list[bool] = []
+    finish = writer_module._OnDisk.finish
 
-    def corrupt(done: int, total: int) -> None:
-        if done > streamed and not damaged:
-            with open(part, "r+b") as fh:
-                fh.seek(-100, 2)
-                byte = fh.read(1)
-                fh.seek(-100, 2)
-                fh.write(bytes([byte[0] ^ 0xFF]))
-            damaged.append(True)
+    def corrupt_then_finish(disk: writer_module._OnDisk) -> None:
+        with open(part, "r+b") as fh:
+            fh.seek(-100, 2)
+            byte = fh.read(1)
+            fh.seek(-100, 2)
+            fh.write(bytes([byte[0] ^ 0xFF]))
+        damaged.append(True)
+        finish(disk)
 
-    error = _refused_at(tmp_path / "b.age", req, progress=corrupt)
+    monkeypatch.setattr(writer_module._OnDisk, "finish", corrupt_then_finish)
+    error = _refused_at(tmp_path / "b.age", req)
     assert error.code == "readback_failed"
-    assert damaged
+    assert damaged == [True]
 
 
 def test_cancel_during_the_read_back_is_a_cancel(tmp_path: Path) -> None:

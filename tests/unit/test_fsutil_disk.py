@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from examsite.fsutil import forget_cached, open_from_disk
+from examsite.fsutil import forget_cached, open_from_disk, open_to_disk
 
 
 def _cached_pages(path: Path) -> int:
@@ -94,3 +94,37 @@ def test_forget_cached_on_dirty_pages_loses_nothing(tmp_path: Path) -> None:
         forget_cached(fh.fileno(), 0, len(data))
         os.fsync(fh.fileno())
     assert path.read_bytes() == data
+
+
+def test_writes_go_straight_to_the_disk_where_the_file_system_allows(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.age.part"
+    path.write_bytes(b"")
+    block = mmap.mmap(-1, 4096 * 4)
+    block[:] = os.urandom(len(block))
+    fd = open_to_disk(path)
+    assert fd is not None
+    try:
+        assert fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT
+        assert os.pwrite(fd, block, 0) == len(block)
+        os.ftruncate(fd, len(block) - 100)  # the padding of a last block is cut off
+    finally:
+        os.close(fd)
+    assert _cached_pages(path) == 0  # nothing went through the page cache
+    assert path.read_bytes() == bytes(block[: len(block) - 100])
+
+
+def test_a_file_system_without_direct_writes_says_so() -> None:
+    """procfs refuses O_DIRECT (EINVAL): the caller writes through the page cache instead."""
+    assert open_to_disk(Path("/proc/self/comm")) is None
+
+
+def test_a_system_without_direct_writes_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "O_DIRECT")
+    path = tmp_path / "f"
+    path.write_bytes(b"")
+    assert open_to_disk(path) is None
+
+
+def test_a_missing_file_is_an_error_not_a_direct_write_fallback(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        open_to_disk(tmp_path / "missing")

@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -557,6 +557,16 @@ class _Stopped(Exception):
     """The export ended before the bundle was whole: the read-back has nothing more to check."""
 
 
+class _DiskFile(Protocol):
+    """The ``.part`` file opened to be read back (:func:`~examsite.fsutil.open_from_disk`)."""
+
+    def readinto(self, buffer: bytearray | memoryview, /) -> int | None: ...
+
+    def seek(self, offset: int, /) -> int: ...
+
+    def fileno(self) -> int: ...
+
+
 class _OnDisk:
     """How much of the ``.part`` file is known to be on the disk, and the read-back's way to read it.
 
@@ -568,7 +578,7 @@ class _OnDisk:
     failed export's read-back with :class:`_Stopped`.
     """
 
-    def __init__(self, fd: int, source: age.Readable, *, direct: bool = False) -> None:
+    def __init__(self, fd: int, source: _DiskFile, *, direct: bool = False) -> None:
         self._fd = fd
         self._source = source
         self._changed = threading.Condition()

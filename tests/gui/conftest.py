@@ -52,3 +52,25 @@ def chinese(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
     translations.apply("zh_CN")
     yield translations
     translations.apply("en")
+
+
+@pytest.fixture
+def taskman(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """The window's task manager (store worker and long jobs), shut down after the test."""
+    from examsite.gui.taskman import TaskManager
+
+    manager = TaskManager()
+    yield manager
+    manager.shutdown()
+
+
+@pytest.fixture
+def no_stray_threads() -> Iterator[None]:
+    """Every worker a test started (store, hashing, demo preview, connection test) has ended when it
+    is over; the video and camera test modules use it for every test."""
+    import threading
+
+    before = set(threading.enumerate())
+    yield
+    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert left == [], f"threads left running: {left}"

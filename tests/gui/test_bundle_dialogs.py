@@ -54,13 +54,6 @@ def site(store: Store, paths: Paths) -> Site:
     return exporting_site(store, paths)
 
 
-@pytest.fixture
-def taskman(qapp: object) -> Iterator[TaskManager]:
-    manager = TaskManager()
-    yield manager
-    manager.shutdown()
-
-
 def count(store: Store, model: object) -> int:
     with store.session() as session:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())  # type: ignore[arg-type]

@@ -20,27 +20,12 @@ from examsite.store.models import AuditEntry, CameraKind
 from tests.support.signing import make_site
 
 # QtMultimedia's notes on this headless machine (no PipeWire, no GPU) and the closed port's refusal.
-pytestmark = pytest.mark.qt_log_ignore("pipewire", "No RHI backend", "Could not open media")
+pytestmark = [
+    pytest.mark.qt_log_ignore("pipewire", "No RHI backend", "Could not open media"),
+    pytest.mark.usefixtures("no_stray_threads"),
+]
 
 PASSWORD = "Pa55:w@rd/秘"  # characters that must be quoted in a URL, so both spellings are checked
-
-
-@pytest.fixture(autouse=True)
-def no_stray_threads() -> Iterator[None]:
-    """The store worker, the demo preview and the connection test have all ended after each test."""
-    import threading
-
-    before = set(threading.enumerate())
-    yield
-    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
-    assert left == [], f"threads left running: {left}"
-
-
-@pytest.fixture
-def taskman(qtbot) -> Iterator[TaskManager]:  # type: ignore[no-untyped-def]
-    manager = TaskManager()
-    yield manager
-    manager.shutdown()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the store with audit entries, and the store's refusals are shown as it words the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -42,13 +41,6 @@ def site(store: Store, paths: Paths) -> Store:
                 actor="test",
             )
     return store
-
-
-@pytest.fixture
-def taskman(qtbot) -> Iterator[TaskManager]:  # type: ignore[no-untyped-def]
-    manager = TaskManager()
-    yield manager
-    manager.shutdown()
 
 
 def open_dialog(qtbot, site: Store, taskman: TaskManager, code: str = "") -> DutyDialog:  # type: ignore[no-untyped-def]

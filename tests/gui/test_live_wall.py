@@ -20,7 +20,10 @@ from examsite.store.engine import Store
 from examsite.store.models import CameraAlert, CameraKind, ExamSubject
 
 # QtMultimedia's own notes on this headless machine (no PipeWire, no GPU) and the dead camera's refusal.
-pytestmark = pytest.mark.qt_log_ignore("pipewire", "No RHI backend", "Could not open media")
+pytestmark = [
+    pytest.mark.qt_log_ignore("pipewire", "No RHI backend", "Could not open media"),
+    pytest.mark.usefixtures("no_stray_threads"),
+]
 
 FAST = ["--segment-seconds", "1", "--read-timeout", "2", "--open-timeout", "1"]
 
@@ -43,24 +46,6 @@ def room(store: Store) -> dict[str, str]:
             actor="t",
         )  # fmt: skip
         return {"demo": demo.id, "dead": dead.id}
-
-
-@pytest.fixture(autouse=True)
-def no_stray_threads() -> Iterator[None]:
-    """Every worker a test started (store, demo preview) has ended when it is over."""
-    import threading
-
-    before = set(threading.enumerate())
-    yield
-    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
-    assert left == [], f"threads left running: {left}"
-
-
-@pytest.fixture
-def taskman(qtbot) -> Iterator[TaskManager]:  # type: ignore[no-untyped-def]
-    manager = TaskManager()
-    yield manager
-    manager.shutdown()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ its error text, never sleep.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,13 +26,6 @@ def site(store: Store, paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Site:
     # the dialog unlocks keys with the cost the environment names; tests use the cheap one
     monkeypatch.setenv("EXAMSITE_TEST_WEAK_KDF", "1")
     return full_site(store, paths, ("S1", "S2", "H1", "W1"))
-
-
-@pytest.fixture
-def taskman(qtbot: Any) -> Iterator[TaskManager]:
-    manager = TaskManager()
-    yield manager
-    manager.shutdown()
 
 
 def new_incident(site: Site) -> str:

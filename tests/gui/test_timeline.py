@@ -20,6 +20,7 @@ from tests.gui.video_fixtures import Recorded
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.qt_log_ignore("pipewire", "No RHI backend", "No HW decoder", "does not support raise"),
+    pytest.mark.usefixtures("no_stray_threads"),
 ]
 
 

@@ -135,23 +135,3 @@ def recorded_store(recorded: Recorded) -> Iterator[Store]:
     opened = open_store(recorded.url, backups=recorded.paths.backups)
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def taskman(qapp) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    from examsite.gui.taskman import TaskManager
-
-    manager = TaskManager()
-    yield manager
-    manager.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def no_stray_threads() -> Iterator[None]:
-    """Every worker a test started (store, hashing, demo preview) has ended when it is over."""
-    import threading
-
-    before = set(threading.enumerate())
-    yield
-    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
-    assert left == [], f"threads left running: {left}"

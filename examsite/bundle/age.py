@@ -6,8 +6,10 @@ meet this module through :class:`Recipient` and :class:`Identity`.
 Why not ``pyrage``: its streaming calls hand data to and from Python in 8 KiB pieces, and file to
 file it reached about 650-740 MB/s here against 1500 MB/s (encrypt) and 2600 MB/s (decrypt) for this
 module on the same files (``bench/bundle_throughput.py``); bundle export and verify ran at half the
-speed they do now. This module streams in large blocks (16 STREAM chunks, about 1 MiB, per read or
-write) and seals and opens each chunk with OpenSSL's ChaCha20-Poly1305 into buffers it reuses.
+speed they do now. This module streams in large blocks (about 1 MiB per read or write) and seals and
+opens each chunk with OpenSSL's ChaCha20-Poly1305 where it lies: a whole chunk of the caller's
+plaintext is sealed straight into the sink's room (:class:`RoomySink`) and a whole chunk of a read
+block is opened in place; only chunks cut by the ends of blocks are gathered in a buffer.
 
 What it implements, nothing more:
 
@@ -39,11 +41,12 @@ from __future__ import annotations
 import base64
 import hmac
 import io
+import itertools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -63,7 +66,7 @@ BODY_COLUMNS = 64
 MAC_COLUMNS = 43
 # not a limit of the spec but of this reader: a header must fit in the first read (about 1 MiB)
 READ_BUFFER = (BLOCK_CHUNKS + 1) * ENC_CHUNK
-# the most plaintext one block of Decryptor.blocks() holds: all the chunks of a full read buffer
+# the plaintext buffer of Decryptor.blocks(): all the chunks of a full read buffer
 BLOCK_PLAINTEXT = (BLOCK_CHUNKS + 1) * CHUNK
 
 _B64_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
@@ -395,6 +398,7 @@ def _nonce(counter: int, last: bool) -> bytes:
     return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
+@runtime_checkable
 class Readable(Protocol):
     """A source of bytes: a binary file or anything with ``readinto``."""
 
@@ -411,12 +415,56 @@ class Writable(Protocol):
         ...
 
 
+@runtime_checkable
+class RoomySink(Writable, Protocol):
+    """A sink that lends the encryptor room to seal each chunk into, so the ciphertext is not copied
+    on its way (the bundle export's direct writer)."""
+
+    def reserve(self, size: int, /) -> memoryview:
+        """Room for the next ``size`` bytes, exactly ``size`` long."""
+        ...
+
+    def commit(self, size: int, /) -> None:
+        """The ``size`` bytes of the last :meth:`reserve` are in place."""
+        ...
+
+
+class _Batched:
+    """A plain sink behind :class:`RoomySink`: the chunks are sealed into one buffer and handed to
+    the sink in writes of 16 (about 1 MiB)."""
+
+    def __init__(self, sink: Writable) -> None:
+        self._sink = sink
+        self._buffer = memoryview(bytearray(BLOCK_CHUNKS * ENC_CHUNK))
+        self._fill = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self.flush()
+        self._sink.write(data)
+        return len(data)
+
+    def reserve(self, size: int) -> memoryview:
+        if len(self._buffer) - self._fill < size:
+            self.flush()
+        return self._buffer[self._fill : self._fill + size]
+
+    def commit(self, size: int) -> None:
+        self._fill += size
+
+    def flush(self) -> None:
+        if self._fill:
+            self._sink.write(self._buffer[: self._fill])
+            self._fill = 0
+
+
 class Encryptor:
     """Encrypt to ``recipients`` into ``sink``: ``write`` the plaintext, then ``close``.
 
-    The header and nonce are written at once; the payload in writes of 16 sealed chunks (about
-    1 MiB). ``close`` seals the last chunk (full if the plaintext is a multiple of 64 KiB, empty only
-    for an empty plaintext) and does not close ``sink``.
+    The header and nonce are written at once. Every whole chunk of a ``write`` is sealed straight from
+    the caller's bytes (only the pieces of chunks cut by the ends of writes are gathered in a buffer),
+    into room the sink lends when it is a :class:`RoomySink`, otherwise into a buffer written to the
+    sink 16 chunks (about 1 MiB) at a time. ``close`` seals the last chunk (full if the plaintext is a
+    multiple of 64 KiB, empty only for an empty plaintext) and does not close ``sink``.
     """
 
     def __init__(self, sink: Writable, recipients: Sequence[Recipient]) -> None:
@@ -428,142 +476,166 @@ class Encryptor:
             )
         file_key = os.urandom(FILE_KEY_LEN)
         nonce = os.urandom(NONCE_LEN)
-        self._sink = sink
+        self._out = sink if isinstance(sink, RoomySink) else _Batched(sink)
         self._aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
-        self._plain = bytearray(BLOCK_CHUNKS * CHUNK)
-        self._sealed = bytearray(BLOCK_CHUNKS * ENC_CHUNK)
-        self._fill = 0
+        # the chunk not yet sealed: it may turn out to be the last
+        self._plain = memoryview(bytearray(CHUNK))
+        self._held = 0
         self._counter = 0
         self._closed = False
-        sink.write(encode_header([r.wrap(file_key) for r in recipients], file_key) + nonce)
+        self._out.write(encode_header([r.wrap(file_key) for r in recipients], file_key) + nonce)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        """Take the next plaintext bytes."""
+        """Take the next plaintext bytes (used before this returns, never kept)."""
         if self._closed:
             raise ValueError("write to a closed age encryptor")
         view = memoryview(data).cast("B")
         count = len(view)
-        capacity = len(self._plain)
-        while view:
-            if self._fill == capacity:
-                # more plaintext follows, so none of these chunks is the last
-                self._seal(capacity, last=False)
-            take = min(capacity - self._fill, len(view))
-            self._plain[self._fill : self._fill + take] = view[:take]
-            self._fill += take
+        if self._held:
+            take = min(CHUNK - self._held, count)
+            self._plain[self._held : self._held + take] = view[:take]
+            self._held += take
             view = view[take:]
+            if self._held < CHUNK or not view:
+                return count
+            # more plaintext follows, so this chunk is not the last
+            self._seal(self._plain, last=False)
+        while len(view) > CHUNK:
+            self._seal(view[:CHUNK], last=False)
+            view = view[CHUNK:]
+        self._plain[: len(view)] = view
+        self._held = len(view)
         return count
 
     def close(self) -> None:
         """Seal what is left, the final chunk flagged as last."""
         if not self._closed:
             self._closed = True
-            self._seal(self._fill, last=True)
+            self._seal(self._plain[: self._held], last=True)
+            if isinstance(self._out, _Batched):
+                self._out.flush()
 
-    def _seal(self, length: int, last: bool) -> None:
-        plain, sealed = memoryview(self._plain), memoryview(self._sealed)
-        out = 0
-        offset = 0
-        while True:
-            size = min(CHUNK, length - offset)
-            final = last and offset + size == length
-            self._aead.encrypt_into(
-                _nonce(self._counter, final),
-                plain[offset : offset + size],
-                None,
-                sealed[out : out + size + TAG],
-            )
-            self._counter += 1
-            offset += size
-            out += size + TAG
-            if offset == length:
-                break
-        self._sink.write(sealed[:out])
-        self._fill = 0
+    def _seal(self, plain: memoryview, last: bool) -> None:
+        size = len(plain) + TAG
+        self._aead.encrypt_into(_nonce(self._counter, last), plain, None, self._out.reserve(size))
+        self._counter += 1
+        self._out.commit(size)
+
+
+def _read_blocks(source: Readable) -> Iterator[memoryview]:
+    """``source`` read in blocks of :data:`READ_BUFFER` bytes (however short its reads), all views
+    into one buffer; the last block is shorter."""
+    buffer = memoryview(bytearray(READ_BUFFER))
+    while True:
+        end = 0
+        while end < len(buffer) and (count := source.readinto(buffer[end:])):
+            end += count
+        if end:
+            yield buffer[:end]
+        if end < len(buffer):
+            return
 
 
 class Decryptor:
     """Decrypt an age file from ``source`` with ``identities``.
 
+    ``source`` is a file (anything with ``readinto``) or an iterator over the file's bytes in blocks
+    of any sizes, each used before the next is asked for and never kept, so a producer may reuse its
+    buffers. Chunks that lie whole inside a block are opened where they are (bundle verify hands
+    over the buffers it read the file into); only chunks cut by a block's end are gathered.
+
     The header is parsed and its MAC checked on construction (raising :class:`HeaderError`,
     :class:`TruncatedHeader`, :class:`MacError` or :class:`NoMatch`). :meth:`blocks` then yields the
-    plaintext in blocks of up to 16 chunks, each authenticated before it is yielded; a chunk that
-    fails raises :class:`PayloadError` and nothing after it is yielded.
+    plaintext in blocks, each authenticated before it is yielded; a chunk that fails raises
+    :class:`PayloadError` and nothing after it is yielded.
     """
 
-    def __init__(self, source: Readable, identities: Sequence[Identity]) -> None:
-        self._source = source
-        self._buffer = bytearray(READ_BUFFER)
-        # the read buffer holds 17 sealed chunks; at the end of the file all of them open at once
-        self._plain = bytearray(BLOCK_PLAINTEXT)
-        self._eof = False
-        self._end = 0
-        self._fill()
-        header = parse_header(bytes(self._buffer[: self._end]), self._eof)
+    def __init__(
+        self,
+        source: Readable | Iterator[bytes | bytearray | memoryview],
+        identities: Sequence[Identity],
+    ) -> None:
+        blocks = _read_blocks(source) if isinstance(source, Readable) else source
+        # a header must lie in the first READ_BUFFER bytes; they are copied, as blocks are not kept
+        head = bytearray()
+        while len(head) < READ_BUFFER and (block := next(blocks, None)) is not None:
+            head += block
+        header = parse_header(bytes(head[:READ_BUFFER]), len(head) < READ_BUFFER)
         file_key = _file_key(header, identities)
         expected = hmac.new(_hkdf(file_key, b"", b"header"), header.without_mac, sha256).digest()
         if not hmac.compare_digest(expected, header.mac):
             raise MacError("the age header's MAC does not verify")
-        self._start = header.length + NONCE_LEN
-        if self._end < self._start:
+        start = header.length + NONCE_LEN
+        if len(head) < start:
             raise TruncatedHeader("the file ends inside the payload nonce")
-        nonce = bytes(self._buffer[header.length : self._start])
+        nonce = bytes(head[header.length : start])
         self._aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
         self._counter = 0
-        self._done = False
         self._pending = b""
-        self._blocks = self._stream()
+        self._into: Iterator[memoryview] = itertools.repeat(memoryview(bytearray(BLOCK_PLAINTEXT)))
+        self._out, self._filled = memoryview(b""), 0
+        self._blocks = self._stream(memoryview(head)[start:], blocks)
 
-    def _fill(self) -> None:
-        view = memoryview(self._buffer)
-        while not self._eof and self._end < len(self._buffer):
-            count = self._source.readinto(view[self._end :])
-            if not count:
-                self._eof = True
-            else:
-                self._end += count
+    def blocks(self, into: Iterator[memoryview] | None = None) -> Iterator[memoryview]:
+        """The plaintext in authenticated blocks; each view is valid until the next one is asked for.
 
-    def blocks(self) -> Iterator[memoryview]:
-        """The plaintext in authenticated blocks; each view is valid until the next one is asked for."""
+        ``into``: the buffers to decrypt into, one per block, each at least :data:`CHUNK` bytes (a
+        :func:`~examsite.bundle.ahead.ring` when the blocks go to another thread); by default one
+        buffer of :data:`BLOCK_PLAINTEXT` bytes, reused. Give it before the first block is asked for.
+        """
+        if into is not None:
+            self._into = into
         return self._blocks
 
-    def _stream(self) -> Iterator[memoryview]:
-        buffer, plain = memoryview(self._buffer), memoryview(self._plain)
-        while not self._done:
-            out = 0
-            # a chunk with bytes after it is not the last; at the end of the file the rest is
-            while self._end - self._start > ENC_CHUNK or (self._eof and not self._done):
-                out += self._open(buffer, plain[out:])
-            if out:
-                yield plain[:out]
-            # keep the unread tail (at most one chunk) at the front and read on
-            tail = self._end - self._start
-            buffer[:tail] = buffer[self._start : self._end]
-            self._start, self._end = 0, tail
-            self._fill()
+    def _stream(
+        self, view: memoryview, blocks: Iterator[bytes | bytearray | memoryview]
+    ) -> Iterator[memoryview]:
+        # the start of a chunk cut by the end of a block; or a block's last whole chunk, kept until
+        # the next block shows that more follows (only the file's last chunk is flagged last)
+        carry = memoryview(bytearray(ENC_CHUNK))
+        held = 0
+        # the plaintext gathers in one buffer of ``into`` until the next chunk does not fit
+        self._out, self._filled = next(self._into), 0
+        while True:
+            if held:
+                take = min(ENC_CHUNK - held, len(view))
+                carry[held : held + take] = view[:take]
+                held += take
+                view = view[take:]
+                if held == ENC_CHUNK and view:
+                    yield from self._open(carry, last=False)
+                    held = 0
+            if not held:
+                while len(view) > ENC_CHUNK:
+                    yield from self._open(view[:ENC_CHUNK], last=False)
+                    view = view[ENC_CHUNK:]
+                carry[: len(view)] = view
+                held = len(view)
+            block = next(blocks, None)
+            if block is None:
+                break
+            view = memoryview(block).cast("B")
+        if held == 0:
+            raise PayloadError("the payload ends without its last chunk")
+        if held < TAG or (held == TAG and self._counter):
+            raise PayloadError("the last payload chunk is shorter than a tag or empty")
+        yield from self._open(carry[:held], last=True)
+        if self._filled:
+            yield self._out[: self._filled]
 
-    def _open(self, buffer: memoryview, out: memoryview) -> int:
-        rest = self._end - self._start
-        last = rest <= ENC_CHUNK
-        if last:
-            if rest == 0:
-                raise PayloadError("the payload ends without its last chunk")
-            if rest < TAG or (rest == TAG and self._counter):
-                raise PayloadError("the last payload chunk is shorter than a tag or empty")
-        size = min(rest, ENC_CHUNK)
+    def _open(self, chunk: memoryview, last: bool) -> Iterator[memoryview]:
+        size = len(chunk) - TAG
+        if len(self._out) - self._filled < size:
+            yield self._out[: self._filled]
+            self._out, self._filled = next(self._into), 0
         try:
             self._aead.decrypt_into(
-                _nonce(self._counter, last),
-                buffer[self._start : self._start + size],
-                None,
-                out[: size - TAG],
+                _nonce(self._counter, last), chunk, None, self._out[self._filled : self._filled + size]
             )
         except InvalidTag:
             raise PayloadError(f"payload chunk {self._counter} fails authentication") from None
         self._counter += 1
-        self._start += size
-        self._done = last
-        return size - TAG
+        self._filled += size
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` plaintext bytes (all that is left with ``-1``); empty at the end."""

@@ -358,11 +358,12 @@ class _HashingInput:
         self._total = total
         self._progress = progress
 
-    def blocks(self) -> Iterator[memoryview]:
-        """The file's bytes in blocks of 1 MiB (the last one shorter), each a view into a buffer of
-        :func:`~examsite.bundle.ahead.ring` (the stage runs under Ahead; the buffers are page-aligned,
-        as reads that bypass the page cache need)."""
-        buffers = ring(_AHEAD, CHUNK)
+    def blocks(self, queues: int = 1) -> Iterator[memoryview]:
+        """The file's bytes in blocks of 1 MiB (the last one shorter), each a view into a buffer of a
+        :func:`~examsite.bundle.ahead.ring` (the buffers are page-aligned, as reads that bypass the
+        page cache need). The ring is deep enough for ``queues`` stages under Ahead in a row that pass
+        the views on without copying them."""
+        buffers = ring(queues * (_AHEAD + 1) - 1, CHUNK)
         while True:
             buffer = next(buffers)
             try:
@@ -378,45 +379,17 @@ class _HashingInput:
                 self._progress(self.size, self._total)
             yield buffer[:count]
 
-    def hashed(self, blocks: Iterator[memoryview], stage: bool = True) -> Iterator[memoryview]:
-        """``blocks`` (from the stage before) hashed; for a ``stage`` of its own, each is copied into
-        a buffer of this stage's own ring before it is passed on."""
-        buffers = ring(_AHEAD, CHUNK) if stage else None
+    def hashed(self, blocks: Iterator[memoryview]) -> Iterator[memoryview]:
+        """``blocks`` (from the stage before), hashed and passed on as they are."""
         for block in blocks:
             self.digest.update(block)
-            if buffers is None:
-                yield block
-                continue
-            buffer = next(buffers)
-            buffer[: len(block)] = block
-            yield buffer[: len(block)]
+            yield block
 
 
-class _BlockReader:
-    """What the age decryptor reads from: the blocks of another stage, copied into its buffer; a
-    block is not kept once the next is asked for."""
-
-    def __init__(self, blocks: Iterator[memoryview]) -> None:
-        self._blocks = blocks
-        self._pending = memoryview(b"")
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        if not self._pending:
-            self._pending = next(self._blocks, memoryview(b""))
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
-
-
-def _plaintext(source: age.Readable, keys: Sequence[age.Identity]) -> Iterator[memoryview]:
-    """The bundle's authenticated plaintext, each block copied out of the decryptor's buffer into one
-    of a :func:`~examsite.bundle.ahead.ring` (the stage runs under Ahead)."""
-    buffers = ring(_AHEAD, age.BLOCK_PLAINTEXT)
-    for block in age.Decryptor(source, keys).blocks():
-        buffer = next(buffers)
-        buffer[: len(block)] = block
-        yield buffer[: len(block)]
+def _plaintext(sealed: Iterator[memoryview], keys: Sequence[age.Identity]) -> Iterator[memoryview]:
+    """The bundle's authenticated plaintext, decrypted into the buffers of a
+    :func:`~examsite.bundle.ahead.ring` (the stage runs under Ahead, the header is read there too)."""
+    yield from age.Decryptor(sealed, keys).blocks(into=ring(_AHEAD, age.BLOCK_PLAINTEXT))
 
 
 def age_error(exc: age.AgeError) -> BundleError:
@@ -493,19 +466,19 @@ def unpack_stream(
     try:
         if staged:
             # four stages on four threads, each a few blocks ahead of the next: reading the file,
-            # hashing it, decrypting it, and (here) the tar checks, member hashes and quarantine writes
+            # hashing it, decrypting it (in the read buffers: two queues ahead of the reading), and
+            # (here) the tar checks, member hashes and quarantine writes
             with (
-                Ahead(source.blocks(), depth=_AHEAD, name="bundle-read") as read,
+                Ahead(source.blocks(queues=2), depth=_AHEAD, name="bundle-read") as read,
                 Ahead(source.hashed(read), depth=_AHEAD, name="bundle-hash") as sealed,
-                Ahead(_plaintext(_BlockReader(sealed), keys), depth=_AHEAD, name="bundle-decrypt") as blocks,
+                Ahead(_plaintext(sealed, keys), depth=_AHEAD, name="bundle-decrypt") as blocks,
             ):
                 for block in blocks:
                     unpacker.write(block)
         else:
             # two: reading the file (mostly waiting for the disk) and all the rest
             with Ahead(source.blocks(), depth=_AHEAD, name="bundle-read") as read:
-                ciphertext = source.hashed(read, stage=False)
-                for block in age.Decryptor(_BlockReader(ciphertext), keys).blocks():
+                for block in age.Decryptor(source.hashed(read), keys).blocks():
                     unpacker.write(block)
         unpacker.finish()
     except age.AgeError as exc:

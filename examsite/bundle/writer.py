@@ -9,8 +9,9 @@ recorded hash or size aborts the export (``evidence_changed``) and the partial f
 
 Evidence is read and hashed on a second thread (:class:`examsite.bundle.ahead.Ahead`) while this
 one encrypts. Where the file system takes direct writes (``O_DIRECT`` on Linux), a third thread
-writes 2 MiB blocks straight to the disk (:class:`_DirectWriter`); elsewhere the writes go through
-the page cache and the disk is started on them every 16 MiB.
+writes 2 MiB blocks straight to the disk (:class:`_DirectWriter`), into which the encryptor seals
+the evidence's chunks straight from the buffers they were read into (no copy of the bundle on the
+way); elsewhere the writes go through the page cache and the disk is started on them every 16 MiB.
 
 The ``.part`` file is read back in full from the disk itself (:func:`examsite.fsutil.open_from_disk`)
 through the checks a recipient runs: age header and every chunk's tag, tar profile, manifest
@@ -184,8 +185,8 @@ def _read_evidence(item: EvidenceFile, job: _Job) -> Iterator[memoryview]:
     """Yield exactly the file's recorded size, refusing a file that is shorter, longer or changed.
 
     The pieces are views into the buffers of a :func:`~examsite.bundle.ahead.ring`: the export
-    streams them under :class:`~examsite.bundle.ahead.Ahead` and the encryptor copies each one
-    before it asks for the next.
+    streams them under :class:`~examsite.bundle.ahead.Ahead` and the encryptor is done with each one
+    (sealed, or the cut end of a chunk copied) before it asks for the next.
     """
     digest = hashlib.sha256()
     remaining = item.size
@@ -475,21 +476,25 @@ class _DirectWriter:
     The bytes are gathered in page-aligned blocks of 2 MiB, which a thread of their own writes
     straight to the disk while this one encrypts the next; each block is handed to the read-back as
     soon as it is on the disk (no page cache: nothing to sync or drop before it can be read back,
-    and no second copy of the bundle in memory). :meth:`close` pads the last block to whole pages,
-    waits for the disk, and cuts the file to its size.
+    and no second copy of the bundle in memory). The encryptor seals its chunks straight into the
+    blocks (:meth:`reserve`, :meth:`commit`); a chunk that would cross a block's end is sealed apart
+    and copied. :meth:`close` pads the last block to whole pages, waits for the disk, and cuts the
+    file to its size.
     """
 
     def __init__(self, fd: int, disk: _OnDisk) -> None:
         self._fd = fd
         self._disk = disk
         self.size = 0
-        self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[memoryview] = queue.SimpleQueue()
         for _ in range(_DIRECT_BUFFERS):
-            self._free.put(mmap.mmap(-1, _DIRECT_BLOCK))
+            self._free.put(memoryview(mmap.mmap(-1, _DIRECT_BLOCK)))
         # (block, bytes to write, whether the read-back may read them at once); None ends the thread
-        self._full: queue.SimpleQueue[tuple[mmap.mmap, int, bool] | None] = queue.SimpleQueue()
+        self._full: queue.SimpleQueue[tuple[memoryview, int, bool] | None] = queue.SimpleQueue()
         self._block = self._free.get()
         self._fill = 0
+        self._apart = memoryview(bytearray(age.ENC_CHUNK))  # a chunk that crosses a block's end
+        self._lent_apart = False
         self._error: OSError | None = None
         self._ended = False
         self._thread = threading.Thread(target=self._run, name="bundle-export-write", daemon=True)
@@ -508,7 +513,7 @@ class _DirectWriter:
             block, length, ready = item
             if self._error is None:
                 try:
-                    view = memoryview(block)[:length]
+                    view = block[:length]
                     while view:
                         written = os.pwrite(self._fd, view, offset)
                         view, offset = view[written:], offset + written
@@ -530,10 +535,34 @@ class _DirectWriter:
             self._fill += take
             view = view[take:]
             if self._fill == _DIRECT_BLOCK:
-                self._full.put((self._block, self._fill, True))
-                self._block, self._fill = self._free.get(), 0
+                self._hand_over()
         self._disk.wrote(self.size)
         return len(data)
+
+    def reserve(self, size: int) -> memoryview:
+        """Room for the encryptor's next sealed chunk: in the block, or apart if it would cross the
+        block's end."""
+        if self._error is not None:
+            raise self._error
+        self._lent_apart = _DIRECT_BLOCK - self._fill < size
+        if self._lent_apart:
+            return self._apart[:size]
+        return self._block[self._fill : self._fill + size]
+
+    def commit(self, size: int) -> None:
+        """The chunk is sealed into the room :meth:`reserve` lent."""
+        if self._lent_apart:
+            self.write(self._apart[:size])
+            return
+        self._fill += size
+        self.size += size
+        if self._fill == _DIRECT_BLOCK:
+            self._hand_over()
+        self._disk.wrote(self.size)
+
+    def _hand_over(self) -> None:
+        self._full.put((self._block, self._fill, True))
+        self._block, self._fill = self._free.get(), 0
 
     def close(self) -> None:
         """Write the last block padded to whole pages, wait for the disk, cut the padding off."""

@@ -149,15 +149,19 @@ def sink(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Sin
 
 
 def _after_each_write(monkeypatch: pytest.MonkeyPatch, sink: Sink, then: Callable[[Any], None]) -> None:
-    """Call ``then(writer)`` after every write the encryptor makes into the bundle."""
-    original = sink.write
+    """Call ``then(writer)`` after every write the encryptor makes into the bundle: a ``write``, or
+    the ``commit`` of a chunk sealed straight into the direct writer's block."""
+    for name in ("write", "commit"):
+        original = getattr(sink, name, None)
+        if original is None:
+            continue
 
-    def write(self: Any, data: bytes | bytearray | memoryview) -> int:
-        count = original(self, data)
-        then(self)
-        return count
+        def hooked(self: Any, data: Any, original: Callable[[Any, Any], Any] = original) -> Any:
+            result = original(self, data)
+            then(self)
+            return result
 
-    monkeypatch.setattr(sink, "write", write)
+        monkeypatch.setattr(sink, name, hooked)
 
 
 def test_the_export_reads_back_while_it_is_still_writing(
@@ -376,3 +380,58 @@ def test_after_a_failed_direct_write_nothing_more_is_written(
             with pytest.raises(OSError, match="Input/output error"):
                 writer.close()  # the last block, after the refused one
     assert tried == [0]
+
+
+def test_the_direct_writer_lends_its_blocks_and_spills_a_chunk_across_their_end(
+    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encryptor seals into room the writer lends: a chunk that ends exactly at a block's end
+    hands the block to the disk, one that would cross it is sealed apart and copied across."""
+    fd, path = part
+    monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", STEP)
+    data = os.urandom(2 * STEP + 5000)
+    direct = open_to_disk(path)
+    assert direct is not None
+    with open_from_disk(path) as source:
+        disk = _OnDisk(fd, source, direct=True)
+        reader = _Reader(disk)
+        with writer_module._DirectWriter(direct, disk) as writer:
+            writer.write(data[: STEP - 1000])
+            for start, size in ((STEP - 1000, 1000), (STEP, STEP - 300), (2 * STEP - 300, 5300)):
+                room = writer.reserve(size)
+                assert len(room) == size
+                room[:] = data[start : start + size]
+                writer.commit(size)
+                assert writer.size == start + size
+            writer.close()
+        disk.finish()
+        reader.join(timeout=30)
+    assert reader.error is None
+    assert bytes(reader.data) == data
+    assert path.read_bytes() == data
+
+
+def test_after_a_refused_direct_write_the_writer_lends_no_more_room(
+    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fd, path = part
+    monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", STEP)
+
+    def pwrite(fd: int, data: memoryview, offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    direct = open_to_disk(path)
+    assert direct is not None
+    with open_from_disk(path) as source:
+        disk = _OnDisk(fd, source, direct=True)
+        monkeypatch.setattr(writer_module.os, "pwrite", pwrite)
+        with writer_module._DirectWriter(direct, disk) as writer:
+            writer.write(os.urandom(STEP))  # a whole block goes to the disk thread, which fails
+            deadline = time.monotonic() + 30
+            while writer._error is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            for call in (lambda: writer.reserve(100), lambda: writer.write(b"more")):
+                with pytest.raises(OSError, match="No space left"):
+                    call()
+            with pytest.raises(OSError, match="No space left"):
+                writer.close()

@@ -19,6 +19,12 @@ of new page-cache pages also varies with how full the cache is (one 512 MiB buff
 0.11 to 1.3 CPU-s): the figures in the README were taken right after
 ``sync; echo 3 > /proc/sys/vm/drop_caches`` (as root), with nothing else running.
 
+The export writes every byte to the disk and reads it back from there while writing, so its
+wall-clock rate is bounded by the disk's mixed write-and-read throughput: on the development VM
+that alone was 0.75-1.1 GB/s (2 MiB direct writes with 1 MiB direct reads behind them, no hashing),
+and in 2 GiB runs fsynced writing fell to a third of the in-memory baseline. Compare the export with
+the baseline that writes too when the disk is slow.
+
     .venv/bin/python bench/bundle_throughput.py [--size-mb 512] [--files 4] [--rounds 3] [--workdir DIR]
     .venv/bin/python bench/bundle_throughput.py --size-mb 2048 --rounds 1   # the issue's 2 GB case
 """

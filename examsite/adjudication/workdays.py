@@ -43,6 +43,7 @@ __all__ = [
     "default_calendar",
     "is_working_day",
     "load_overrides",
+    "package_years",
     "review_decision_deadline",
     "review_request_deadline",
     "save_overrides",
@@ -73,8 +74,9 @@ _MIN_HOLIDAYS = 13
 def _notice_hint(year: int) -> str:
     return (
         f"add the holidays and adjusted workdays of the State Council notice "
-        f"“国务院办公厅关于{year}年部分节假日安排的通知” to a calendar override file as a notice with "
-        f'"year": {year} and "complete_year": true (or install a chinesecalendar release that covers {year})'
+        f"“国务院办公厅关于{year}年部分节假日安排的通知” as a notice for the whole year {year}: "
+        f"'examsite calendar add --year {year} --complete ...', or Cases > Working-day calendar in the "
+        f"window (or install a chinesecalendar release that covers {year})"
     )
 
 
@@ -100,6 +102,7 @@ class HolidayNotice:
     year: int
     complete_year: bool
     days: tuple[CalendarOverride, ...]
+    source: str = ""  # where the notice was read (e.g. the gov.cn page and date)
 
 
 def _package_covers(year: int) -> bool:
@@ -111,11 +114,15 @@ def _package_covers(year: int) -> bool:
 
 
 @cache
-def _package_range() -> str:
+def package_years() -> tuple[int, int] | None:
+    """The first and last year the installed ``chinesecalendar`` knows, or None."""
     years = [y for y in range(1990, 2100) if _package_covers(y)]
-    if not years:
-        return "no years"
-    return f"{years[0]}–{years[-1]}"
+    return (years[0], years[-1]) if years else None
+
+
+def _package_range() -> str:
+    years = package_years()
+    return f"{years[0]}–{years[1]}" if years else "no years"
 
 
 class WorkdayCalendar:
@@ -363,18 +370,22 @@ def load_overrides(path: Path) -> list[HolidayNotice]:
             raise _bad_file(path, f'notice {reference} lacks a whole-number "year"')
         if not isinstance(complete, bool):
             raise _bad_file(path, f'"complete_year" of {reference} must be true or false')
+        source = raw.get("source", "")
+        if not isinstance(source, str):
+            raise _bad_file(path, f'"source" of {reference} must be text')
         days: list[CalendarOverride] = []
         for kind, key in (("holiday", "holidays"), ("workday", "workdays")):
             entries = raw.get(key, [])
             if not isinstance(entries, list):
                 raise _bad_file(path, f'"{key}" of {reference} must be a list')
             days.extend(_parse_day(path, e, cast(Kind, kind), reference) for e in entries)
-        notices.append(HolidayNotice(reference, year, complete, tuple(days)))
+        notices.append(HolidayNotice(reference, year, complete, tuple(days), source))
     return notices
 
 
 def save_overrides(path: Path, notices: Iterable[HolidayNotice], source: str = "") -> None:
-    """Write ``notices`` as an override file, atomically (``examsite.fsutil``).
+    """Write ``notices`` as an override file, atomically (``examsite.fsutil``); a notice's own
+    ``source`` wins over ``source``.
 
     Validate first by adding them to a :class:`WorkdayCalendar`; this function only writes.
     """
@@ -385,7 +396,7 @@ def save_overrides(path: Path, notices: Iterable[HolidayNotice], source: str = "
                 "reference": n.reference,
                 "year": n.year,
                 "complete_year": n.complete_year,
-                **({"source": source} if source else {}),
+                **({"source": n.source or source} if n.source or source else {}),
                 "holidays": [
                     {"date": o.day.isoformat(), "name": o.name} for o in n.days if o.kind == "holiday"
                 ],

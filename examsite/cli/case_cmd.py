@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from examsite.adjudication import bans as ban_registry
 from examsite.adjudication import notices, reports
+from examsite.adjudication.calendar_admin import ADMIN_FILE
 from examsite.adjudication.cases import (
     CaseSearch,
     case_evidence,
@@ -63,7 +64,7 @@ def _actor(args: argparse.Namespace) -> str:
     return str(args.actor or getpass.getuser())
 
 
-CALENDAR_FILE = "calendar_overrides.json"
+CALENDAR_FILE = ADMIN_FILE
 
 
 def _calendar(args: argparse.Namespace, ctx: CliContext) -> WorkdayCalendar:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -35,6 +36,7 @@ COMMAND_MODULES = (
     "record_cmd",
     "bundle_cmd",
     "case_cmd",
+    "calendar_cmd",
     "gui_cmd",
 )
 
@@ -96,6 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("examsite: interrupted; nothing was half-written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of the output left (``examsite ... | head``): not a bug, nothing to report;
+        # stdout is pointed at devnull so that flushing it at exit raises nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
     finally:
         ctx.close()
         if not entry:

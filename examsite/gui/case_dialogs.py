@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examsite.adjudication import notices, reports
+from examsite.adjudication.calendar_admin import ADMIN_FILE
 from examsite.adjudication.cases import get_case
 from examsite.adjudication.determination import Decider, decide_recusal, decider_from_staff, request_recusal
 from examsite.adjudication.documents import Document
@@ -55,7 +56,7 @@ from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.store.models import Recusal
 
-CALENDAR_FILE = "calendar_overrides.json"
+CALENDAR_FILE = ADMIN_FILE
 
 
 class UnusableCalendar(WorkdayCalendar):

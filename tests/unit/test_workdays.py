@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -149,7 +150,7 @@ def test_deadline_reaching_2027_is_refused_with_the_way_to_fix_it() -> None:
     assert "2026-12-11" in err.message
     assert "2004–2026" in err.message
     assert err.hint is not None
-    assert "complete_year" in err.hint
+    assert "examsite calendar add --year 2027 --complete" in err.hint
     assert "国务院办公厅关于2027年部分节假日安排的通知" in err.hint
 
 
@@ -294,7 +295,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "overrides.json"
     save_overrides(path, [_fictional_2027()], source="test fixture")
     assert not (tmp_path / "overrides.json.part").exists()
-    assert load_overrides(path) == [_fictional_2027()]
+    assert load_overrides(path) == [dataclasses.replace(_fictional_2027(), source="test fixture")]
     cal = WorkdayCalendar.load(path)
     assert review_request_deadline(D("2026-12-11"), calendar=cal) == D("2027-01-04")
     raw = json.loads(path.read_text(encoding="utf-8"))

@@ -80,6 +80,9 @@ def lupdate() -> None:
 
 
 def fill(mapping_file: Path, lang: str = "zh_CN") -> int:
+    """Set the unfinished translations whose source the JSON file maps; a finished translation is
+    kept, since the same English word may read differently in another context ("Source": 信号源 of
+    a camera, 来源 of a notice)."""
     mapping = json.loads(mapping_file.read_text(encoding="utf-8"))
     target = ROOT / "resources" / "translations" / f"examsite_{lang}.ts"
     tree = ET.parse(target)
@@ -87,7 +90,7 @@ def fill(mapping_file: Path, lang: str = "zh_CN") -> int:
     for message in tree.getroot().iter("message"):
         source = message.findtext("source")
         translation = message.find("translation")
-        if source in mapping and translation is not None:
+        if source in mapping and translation is not None and translation.get("type") == "unfinished":
             translation.text = mapping[source]
             translation.attrib.pop("type", None)
             filled += 1

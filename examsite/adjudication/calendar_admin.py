@@ -99,6 +99,7 @@ def _date(text: str, line_no: int, line: str) -> date:
     except ValueError as exc:
         raise InvalidInput(
             f"Line {line_no} ({line!r}): {text} is not a date ({exc}).",
+            code="notice_line_invalid",
             hint="write dates as YYYY-MM-DD, as the notice gives them",
         ) from None
 
@@ -119,16 +120,20 @@ def parse_days(text: str, kind: Kind, reference: str) -> tuple[CalendarOverride,
         if match is None:
             raise InvalidInput(
                 f"Line {line_no} ({line!r}) is neither a date nor a range of dates.",
+                code="notice_line_invalid",
                 hint="one entry per line: 2027-02-06 or 2027-02-06..2027-02-13, then the festival's name",
             )
         first = _date(match["first"], line_no, line)
         last = _date(match["last"], line_no, line) if match["last"] else first
         if last < first:
-            raise InvalidInput(f"Line {line_no} ({line!r}): the range ends before it starts.")
+            raise InvalidInput(
+                f"Line {line_no} ({line!r}): the range ends before it starts.", code="notice_line_invalid"
+            )
         if (last - first).days >= MAX_RANGE_DAYS:
             raise InvalidInput(
                 f"Line {line_no} ({line!r}): a range of {(last - first).days + 1} days is longer than "
                 f"any holiday of a notice ({MAX_RANGE_DAYS} at most).",
+                code="notice_line_invalid",
                 hint="check the dates against the notice",
             )
         name = (match["name"] or "").strip()
@@ -157,16 +162,19 @@ def add_notice(path: Path, notice: HolidayNotice) -> WorkdayCalendar:
         if other.reference.strip() == reference:
             raise InvalidInput(
                 f"Notice {reference} is shipped with examsite already; it is not added twice.",
+                code="notice_exists",
             )
     for other in existing:
         if other.reference.strip() == reference:
             raise InvalidInput(
                 f"Notice {reference} is already in {path}.",
+                code="notice_exists",
                 hint="remove it first to enter it again with corrections",
             )
     if reference and not notice.days:
         raise InvalidInput(
             f"Notice {reference} lists no holidays and no adjusted workdays.",
+            code="notice_empty",
             hint="transcribe every 放假 and 上班 date of the notice",
         )
     for other in existing:
@@ -185,6 +193,7 @@ def remove_notice(path: Path, reference: str) -> WorkdayCalendar:
     if reference in shipped_references():
         raise InvalidInput(
             f"Notice {reference} is shipped with examsite and cannot be removed.",
+            code="notice_shipped",
             hint="a shipped notice is corrected by an examsite release",
         )
     existing = read_notices(path)

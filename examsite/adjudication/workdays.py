@@ -177,6 +177,7 @@ class WorkdayCalendar:
         if not ref:
             raise InvalidInput(
                 "A calendar override needs the official notice reference (e.g. 国办发明电〔2025〕7号).",
+                code="notice_reference_missing",
                 hint="copy the reference number from the State Council notice",
             )
         seen: dict[date, CalendarOverride] = {}
@@ -196,22 +197,28 @@ class WorkdayCalendar:
     ) -> None:
         where = f"{item.day.isoformat()} in notice {notice.reference}"
         if item.kind not in _KINDS:
-            raise InvalidInput(f"{where}: kind {item.kind!r} is neither 'holiday' nor 'workday'.")
+            raise InvalidInput(
+                f"{where}: kind {item.kind!r} is neither 'holiday' nor 'workday'.", code="notice_malformed"
+            )
         if item.day.year != notice.year:
-            raise InvalidInput(f"{where}: the day is not in the notice's year {notice.year}.")
+            raise InvalidInput(
+                f"{where}: the day is not in the notice's year {notice.year}.", code="notice_day_outside_year"
+            )
         if item.kind == "workday" and item.day.weekday() < 5:
             raise InvalidInput(
                 f"{where}: an adjusted workday (调休上班) must be a Saturday or Sunday, "
                 f"but this is a {item.day.strftime('%A')}.",
+                code="notice_workday_on_weekday",
                 hint="check the date against the notice",
             )
         if item.day in seen:
-            raise InvalidInput(f"{where}: the day is listed twice.")
+            raise InvalidInput(f"{where}: the day is listed twice.", code="notice_day_twice")
         existing = self._days.get(item.day)
         if existing is not None and existing.kind != item.kind:
             raise InvalidInput(
                 f"{where}: declared a {item.kind}, but notice {existing.notice} already declares it a "
                 f"{existing.kind}.",
+                code="notice_conflict",
                 hint="remove the wrong entry from the override file",
             )
 
@@ -220,7 +227,8 @@ class WorkdayCalendar:
         if year in self._complete:
             raise InvalidInput(
                 f"The year {year} is already declared complete by notice {self._complete[year]}; "
-                f"notice {notice.reference} cannot declare it again."
+                f"notice {notice.reference} cannot declare it again.",
+                code="notice_year_twice",
             )
         holidays = {d for d, o in seen.items() if o.kind == "holiday"}
         fixed = [date(year, m, d) for m, d in _FIXED_STATUTORY if year >= 2025 or (m, d) != (5, 2)]
@@ -236,6 +244,7 @@ class WorkdayCalendar:
                     else ""
                 )
                 + ".",
+                code="notice_year_incomplete",
                 hint="transcribe every 放假 and 上班 date of the notice, weekends inside a holiday included",
             )
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from examsite.adjudication.calendar_admin import admin_path
 from examsite.adjudication.cases import CaseSearch, current_record, get_case, search_cases
 from examsite.adjudication.determination import KEEP, Decider, current_determination, determine, outcome_of
 from examsite.adjudication.notices import case_documents
@@ -26,6 +27,7 @@ from examsite.adjudication.reports import export_cases_csv
 from examsite.adjudication.workdays import WorkdayCalendar
 from examsite.clock import to_local, utc_now
 from examsite.errors import ExamsiteError
+from examsite.gui.calendar_panel import CalendarPanel
 from examsite.gui.case_dialogs import (
     CaseStepDialog,
     DecisionDialog,
@@ -274,11 +276,13 @@ class CasesPage(QWidget):
         self.deadlines = DeadlinesPanel(store, taskman, self.calendar)
         self.bans = BansPanel(store, taskman)
         self.statistics = StatisticsPanel(store, taskman)
+        self.calendar_panel = CalendarPanel(admin_path(data_dir) if data_dir is not None else None)
         self.tabs = QTabWidget()
         self.tabs.addTab(archive, "")
         self.tabs.addTab(self.deadlines, "")
         self.tabs.addTab(self.bans, "")
         self.tabs.addTab(self.statistics, "")
+        self.tabs.addTab(self.calendar_panel, "")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.tabs, 1)
@@ -300,6 +304,7 @@ class CasesPage(QWidget):
         self.pdf_button.clicked.connect(self._on_pdf_clicked)
         self.export_button.clicked.connect(self._on_export_clicked)
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.calendar_panel.calendar_changed.connect(self._on_calendar_changed)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Cases"))
@@ -331,12 +336,21 @@ class CasesPage(QWidget):
                 self.tr("Deadlines due soon"),
                 self.tr("Bans and certificates"),
                 self.tr("Statistics"),
+                self.tr("Working-day calendar"),
             )
         ):
             self.tabs.setTabText(index, text)
         self.deadlines.retranslate()
         self.bans.retranslate()
         self.statistics.retranslate()
+        self.calendar_panel.retranslate()
+
+    def _on_calendar_changed(self, calendar: WorkdayCalendar) -> None:
+        """A notice was entered or removed: deadlines count with the new calendar from now on."""
+        self.calendar = calendar
+        self.deadlines.calendar = calendar
+        if self.tabs.currentWidget() is self.deadlines:
+            self.deadlines.refresh()
 
     def _search(self) -> CaseSearch:
         text = self.search.text().strip()
@@ -362,7 +376,7 @@ class CasesPage(QWidget):
 
     def _on_tab_changed(self, index: int) -> None:
         panel = self.tabs.widget(index)
-        if isinstance(panel, DeadlinesPanel | BansPanel | StatisticsPanel):
+        if isinstance(panel, DeadlinesPanel | BansPanel | StatisticsPanel | CalendarPanel):
             panel.refresh()
 
     def selected_id(self) -> str | None:

@@ -65,6 +65,36 @@ SENTENCES: dict[str, str] = {
     "segment_unreadable": QT_TRANSLATE_NOOP("Refusal", "A recorded segment cannot be read."),
     "clip_unreadable": QT_TRANSLATE_NOOP("Refusal", "The file is not a readable video."),
     "no_video": QT_TRANSLATE_NOOP("Refusal", "The camera sends no video."),
+    # the working-day calendar of art. 19 deadlines
+    "calendar_not_covered": QT_TRANSLATE_NOOP(
+        "Refusal",
+        "The working-day calendar does not know that year yet: enter its State Council holiday notice "
+        "under Cases > Working-day calendar.",
+    ),
+    "calendar_unusable": QT_TRANSLATE_NOOP(
+        "Refusal", "The working-day override file cannot be read, so no deadline is computed."
+    ),
+    "notice_reference_missing": QT_TRANSLATE_NOOP("Refusal", "Enter the notice's number."),
+    "notice_line_invalid": QT_TRANSLATE_NOOP(
+        "Refusal", "A line is neither a date nor a range of dates (2027-02-06 or 2027-02-06..2027-02-13)."
+    ),
+    "notice_day_outside_year": QT_TRANSLATE_NOOP("Refusal", "A day is not in the notice's year."),
+    "notice_workday_on_weekday": QT_TRANSLATE_NOOP(
+        "Refusal", "An adjusted workday falls on a Saturday or Sunday; this one does not."
+    ),
+    "notice_day_twice": QT_TRANSLATE_NOOP("Refusal", "A day is listed twice."),
+    "notice_conflict": QT_TRANSLATE_NOOP("Refusal", "A day contradicts a notice entered before."),
+    "notice_year_twice": QT_TRANSLATE_NOOP("Refusal", "Another notice already covers this whole year."),
+    "notice_year_incomplete": QT_TRANSLATE_NOOP(
+        "Refusal",
+        "A notice for the whole year lists all its statutory holidays: at least 13 days off, with "
+        "1 January, 1-2 May and 1-3 October.",
+    ),
+    "notice_exists": QT_TRANSLATE_NOOP(
+        "Refusal", "This notice is entered already; remove it first to enter it again."
+    ),
+    "notice_empty": QT_TRANSLATE_NOOP("Refusal", "The notice lists no days."),
+    "notice_shipped": QT_TRANSLATE_NOOP("Refusal", "Notices shipped with examsite cannot be removed."),
     # anywhere
     "store_unavailable": QT_TRANSLATE_NOOP("Refusal", "The database cannot be reached."),
 }

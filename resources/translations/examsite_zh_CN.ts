@@ -349,6 +349,61 @@
     </message>
   </context>
   <context>
+    <name>CalendarPanel</name>
+    <message>
+      <source>Holidays and adjusted workdays of</source>
+      <translation>节假日与调休上班日，年份</translation>
+    </message>
+    <message>
+      <source>State Council holiday notices entered</source>
+      <translation>已录入的国务院节假日安排通知</translation>
+    </message>
+    <message>
+      <source>Enter a notice…</source>
+      <translation>录入通知…</translation>
+    </message>
+    <message>
+      <source>Remove the notice</source>
+      <translation>删除该通知</translation>
+    </message>
+    <message>
+      <source>No data folder: notices cannot be entered here.</source>
+      <translation>没有数据文件夹：无法在此录入通知。</translation>
+    </message>
+    <message>
+      <source>Notices entered here are kept in %1</source>
+      <translation>在此录入的通知保存在 %1</translation>
+    </message>
+    <message>
+      <source>Working days are known for %1–%2 from the chinesecalendar package.</source>
+      <translation>chinesecalendar 软件包提供 %1–%2 年的工作日。</translation>
+    </message>
+    <message>
+      <source>The chinesecalendar package knows no years.</source>
+      <translation>chinesecalendar 软件包不含任何年份。</translation>
+    </message>
+    <message>
+      <source>Whole years from notices: %1.</source>
+      <translation>由通知补全的整年：%1。</translation>
+    </message>
+    <message>
+      <source>A deadline that reaches into any other year is refused until its notice is entered.</source>
+      <translation>期限若延伸到其他年份，须先录入该年的通知才能计算。</translation>
+    </message>
+    <message>
+      <source>covered: deadlines in %1 can be computed</source>
+      <translation>已覆盖：%1 年的期限可以计算</translation>
+    </message>
+    <message>
+      <source>NOT covered: enter the State Council notice for %1</source>
+      <translation>未覆盖：请录入 %1 年的国务院节假日安排通知</translation>
+    </message>
+    <message>
+      <source>Remove notice %1 (%2)? Deadlines in that year may no longer be computable.</source>
+      <translation>删除通知 %1（%2 年）？删除后该年的期限可能无法计算。</translation>
+    </message>
+  </context>
+  <context>
     <name>CameraDialog</name>
     <message>
       <source>Cameras</source>
@@ -655,6 +710,10 @@
     <message>
       <source>Statistics</source>
       <translation>统计</translation>
+    </message>
+    <message>
+      <source>Working-day calendar</source>
+      <translation>工作日日历</translation>
     </message>
     <message>
       <source>This case has no issued document yet.</source>
@@ -1074,6 +1133,53 @@
     <message>
       <source>Role</source>
       <translation>角色</translation>
+    </message>
+  </context>
+  <context>
+    <name>HolidayNoticeDialog</name>
+    <message>
+      <source>Enter a State Council holiday notice</source>
+      <translation>录入国务院节假日安排通知</translation>
+    </message>
+    <message>
+      <source>Copy the notice (国务院办公厅关于××年部分节假日安排的通知) day by day. One entry per line: a date or a range, then the festival, e.g. 2027-02-06..2027-02-13 春节. List every day off, weekends inside a holiday included.</source>
+      <translation>按《国务院办公厅关于××年部分节假日安排的通知》逐日录入。每行一条：一个日期或一个日期范围，后接节日名称，例如 2027-02-06..2027-02-13 春节。列出全部放假日，包括假期中的周末。</translation>
+    </message>
+    <message>
+      <source>Notice number</source>
+      <translation>通知文号</translation>
+    </message>
+    <message>
+      <source>Year</source>
+      <translation>年份</translation>
+    </message>
+    <message>
+      <source>Covers</source>
+      <translation>范围</translation>
+    </message>
+    <message>
+      <source>Days off (放假)</source>
+      <translation>放假</translation>
+    </message>
+    <message>
+      <source>Adjusted workdays (调休上班)</source>
+      <translation>调休上班</translation>
+    </message>
+    <message>
+      <source>Read from</source>
+      <translation>来源</translation>
+    </message>
+    <message>
+      <source>e.g. 国办发明电〔2025〕7号</source>
+      <translation>例如 国办发明电〔2025〕7号</translation>
+    </message>
+    <message>
+      <source>the notice lists every holiday and adjusted workday of the year</source>
+      <translation>该通知列出了全年所有放假日和调休上班日</translation>
+    </message>
+    <message>
+      <source>e.g. www.gov.cn, 2026-11-27</source>
+      <translation>例如 www.gov.cn，2026-11-27</translation>
     </message>
   </context>
   <context>
@@ -1692,6 +1798,53 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     </message>
   </context>
   <context>
+    <name>NoticeModel</name>
+    <message>
+      <source>Year</source>
+      <translation>年份</translation>
+    </message>
+    <message>
+      <source>Notice</source>
+      <translation>通知</translation>
+    </message>
+    <message>
+      <source>Covers</source>
+      <translation>范围</translation>
+    </message>
+    <message>
+      <source>Holiday days</source>
+      <translation>放假天数</translation>
+    </message>
+    <message>
+      <source>Adjusted workdays</source>
+      <translation>调休上班天数</translation>
+    </message>
+    <message>
+      <source>Entered by</source>
+      <translation>录入方</translation>
+    </message>
+    <message>
+      <source>Source</source>
+      <translation>来源</translation>
+    </message>
+    <message>
+      <source>the whole year</source>
+      <translation>全年</translation>
+    </message>
+    <message>
+      <source>some days</source>
+      <translation>部分日期</translation>
+    </message>
+    <message>
+      <source>shipped with examsite</source>
+      <translation>随软件提供</translation>
+    </message>
+    <message>
+      <source>the administrator</source>
+      <translation>管理员</translation>
+    </message>
+  </context>
+  <context>
     <name>RecorderSupervisor</name>
     <message>
       <source>Recorder: recording (pid %1)</source>
@@ -1895,6 +2048,58 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>The camera sends no video.</source>
       <translation>摄像机没有发送视频。</translation>
+    </message>
+    <message>
+      <source>The working-day calendar does not know that year yet: enter its State Council holiday notice under Cases &gt; Working-day calendar.</source>
+      <translation>工作日日历尚无该年份的数据：请在“案件 &gt; 工作日日历”中录入该年的国务院节假日安排通知。</translation>
+    </message>
+    <message>
+      <source>The working-day override file cannot be read, so no deadline is computed.</source>
+      <translation>工作日补充文件无法读取，因此不计算任何期限。</translation>
+    </message>
+    <message>
+      <source>Enter the notice's number.</source>
+      <translation>请填写通知文号。</translation>
+    </message>
+    <message>
+      <source>A line is neither a date nor a range of dates (2027-02-06 or 2027-02-06..2027-02-13).</source>
+      <translation>有一行既不是日期也不是日期范围（应为 2027-02-06 或 2027-02-06..2027-02-13）。</translation>
+    </message>
+    <message>
+      <source>A day is not in the notice's year.</source>
+      <translation>有日期不在该通知的年份内。</translation>
+    </message>
+    <message>
+      <source>An adjusted workday falls on a Saturday or Sunday; this one does not.</source>
+      <translation>调休上班日应在周六或周日，此日期不是。</translation>
+    </message>
+    <message>
+      <source>A day is listed twice.</source>
+      <translation>有日期重复列出。</translation>
+    </message>
+    <message>
+      <source>A day contradicts a notice entered before.</source>
+      <translation>有日期与此前录入的通知相矛盾。</translation>
+    </message>
+    <message>
+      <source>Another notice already covers this whole year.</source>
+      <translation>已有其他通知覆盖了这一整年。</translation>
+    </message>
+    <message>
+      <source>A notice for the whole year lists all its statutory holidays: at least 13 days off, with 1 January, 1-2 May and 1-3 October.</source>
+      <translation>全年通知须列出全部法定节假日：至少 13 天放假，其中包括 1 月 1 日、5 月 1–2 日和 10 月 1–3 日。</translation>
+    </message>
+    <message>
+      <source>This notice is entered already; remove it first to enter it again.</source>
+      <translation>该通知已录入；如需重新录入，请先删除。</translation>
+    </message>
+    <message>
+      <source>The notice lists no days.</source>
+      <translation>该通知没有列出任何日期。</translation>
+    </message>
+    <message>
+      <source>Notices shipped with examsite cannot be removed.</source>
+      <translation>随软件提供的通知不能删除。</translation>
     </message>
     <message>
       <source>The database cannot be reached.</source>
@@ -2280,6 +2485,65 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>Rooms (one per line)</source>
       <translation>考场（每行一个）</translation>
+    </message>
+  </context>
+  <context>
+    <name>SpecialDayModel</name>
+    <message>
+      <source>Monday</source>
+      <translation>周一</translation>
+    </message>
+    <message>
+      <source>Tuesday</source>
+      <translation>周二</translation>
+    </message>
+    <message>
+      <source>Wednesday</source>
+      <translation>周三</translation>
+    </message>
+    <message>
+      <source>Thursday</source>
+      <translation>周四</translation>
+    </message>
+    <message>
+      <source>Friday</source>
+      <translation>周五</translation>
+    </message>
+    <message>
+      <source>Saturday</source>
+      <translation>周六</translation>
+    </message>
+    <message>
+      <source>Sunday</source>
+      <translation>周日</translation>
+    </message>
+    <message>
+      <source>Date</source>
+      <translation>日期</translation>
+    </message>
+    <message>
+      <source>Weekday</source>
+      <translation>星期</translation>
+    </message>
+    <message>
+      <source>Day</source>
+      <translation>类型</translation>
+    </message>
+    <message>
+      <source>Festival</source>
+      <translation>节日</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>依据</translation>
+    </message>
+    <message>
+      <source>holiday (放假)</source>
+      <translation>放假</translation>
+    </message>
+    <message>
+      <source>adjusted workday (调休上班)</source>
+      <translation>调休上班</translation>
     </message>
   </context>
   <context>

@@ -26,6 +26,7 @@ from examsite.gui.qt import (
     QEvent,
     QFont,
     QHelpEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -39,6 +40,7 @@ from examsite.gui.qt import (
     QTimer,
     QToolTip,
     QVBoxLayout,
+    QWheelEvent,
     QWidget,
     Signal,
 )
@@ -194,11 +196,27 @@ def load_timeline(session: Session, session_code: str, now: datetime | None = No
     return TimelineData(exam.code, title, start, end, now, tuple(rows), incidents)
 
 
+def share_text(recorded: float, total: float) -> str:
+    """The share of the session so far that a camera recorded, never rounded up to 100 %: a camera
+    with a gap of a few seconds in three hours must not look complete."""
+    if total <= 0:
+        return "—"
+    if recorded >= total:
+        return "100%"
+    return f"{min(recorded / total, 0.999):.1%}"
+
+
 class TimelineWidget(QWidget):
-    """Paints one row per camera over the session's span; click a row for ``position_clicked``."""
+    """Paints one row per camera over the session's span; click a row for ``position_clicked``.
+
+    The view shows the whole session, or a part of it after zooming in (Ctrl+wheel around the
+    pointer, the + and - keys, :meth:`zoom`), moved with Shift+wheel, a horizontal wheel or the arrow
+    keys; 0 shows the whole session again. A refresh of the same session keeps the view.
+    """
 
     position_clicked = Signal(str, object)  # camera id, aware UTC datetime
     incident_clicked = Signal(str)
+    view_changed = Signal()
 
     LABEL_WIDTH = 150
     AXIS_HEIGHT = 30
@@ -206,18 +224,83 @@ class TimelineWidget(QWidget):
     ROW_GAP = 10
     RIGHT_MARGIN = 16
     INCIDENT_HIT_PX = 4
+    #: the narrowest view: one minute across the track (seconds apart on a laptop screen)
+    MIN_VIEW = timedelta(minutes=1)
+    #: one wheel notch or key press zooms by this factor, or moves by this share of the view
+    ZOOM_STEP = 1.5
+    PAN_STEP = 0.2
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data: TimelineData | None = None
+        self._view: tuple[datetime, datetime] | None = None  # None: the whole session
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(self.AXIS_HEIGHT + self.ROW_HEIGHT)
 
     def set_data(self, data: TimelineData | None) -> None:
+        """Show ``data``; the same session refreshed keeps its view, another shows whole."""
+        same = data is not None and self.data is not None and data.session_code == self.data.session_code
         self.data = data
+        view, self._view = self._view, None
+        if same and view is not None:
+            self.set_view(*view)
         self.updateGeometry()
         self.update()
+
+    # -- the view -----------------------------------------------------------------------------
+    def view(self) -> tuple[datetime, datetime]:
+        """The stretch of the session shown across the track."""
+        assert self.data is not None
+        return self._view or (self.data.start, self.data.end)
+
+    @property
+    def zoomed(self) -> bool:
+        return self._view is not None
+
+    def set_view(self, start: datetime, end: datetime) -> None:
+        """Show ``start``-``end``, kept inside the session and at least :attr:`MIN_VIEW` wide; a view
+        as wide as the session is the whole session."""
+        data = self.data
+        if data is None:
+            return
+        session = data.end - data.start
+        width = min(max(end - start, self.MIN_VIEW), session)
+        if width >= session:
+            view = None
+        else:
+            start = min(max(start, data.start), data.end - width)
+            view = (start, start + width)
+        if view != self._view:
+            self._view = view
+            self.update()
+            emit(self.view_changed)
+
+    def zoom(self, factor: float, around: datetime | None = None) -> None:
+        """Zoom in (``factor`` > 1) or out, keeping ``around`` (default: the middle) in its place."""
+        if self.data is None:
+            return
+        start, end = self.view()
+        width = end - start
+        around = start + width / 2 if around is None else min(max(as_utc(around), start), end)
+        share = (around - start) / width
+        session = self.data.end - self.data.start
+        new_width = min(max(width / factor, self.MIN_VIEW), session)
+        self.set_view(around - new_width * share, around - new_width * share + new_width)
+
+    def pan(self, share: float) -> None:
+        """Move the view by ``share`` of its width (negative: earlier)."""
+        if self.data is None:
+            return
+        start, end = self.view()
+        shift = (end - start) * share
+        self.set_view(start + shift, end + shift)
+
+    def show_whole(self) -> None:
+        """Show the whole session again."""
+        if self.data is not None:
+            self.set_view(self.data.start, self.data.end)
 
     def sizeHint(self) -> QSize:
         rows = len(self.data.rows) if self.data else 1
@@ -232,18 +315,18 @@ class TimelineWidget(QWidget):
         return left, max(1.0, self.width() - left - self.RIGHT_MARGIN)
 
     def x_of(self, moment: datetime) -> float:
-        """The x coordinate of a moment."""
-        assert self.data is not None
+        """The x coordinate of a moment (outside the track when it is outside the view)."""
+        start, end = self.view()
         left, width = self._track()
-        total = (self.data.end - self.data.start).total_seconds() or 1.0
-        return left + (as_utc(moment) - self.data.start).total_seconds() / total * width
+        total = (end - start).total_seconds() or 1.0
+        return left + (as_utc(moment) - start).total_seconds() / total * width
 
     def time_at(self, x: float) -> datetime:
-        """The moment under an x coordinate (clamped to the session)."""
-        assert self.data is not None
+        """The moment under an x coordinate (clamped to the view)."""
+        start, end = self.view()
         left, width = self._track()
         fraction = min(1.0, max(0.0, (x - left) / width))
-        return self.data.start + (self.data.end - self.data.start) * fraction
+        return start + (end - start) * fraction
 
     def row_rect(self, index: int) -> QRectF:
         left, width = self._track()
@@ -279,6 +362,9 @@ class TimelineWidget(QWidget):
         for index, row in enumerate(data.rows):
             self._paint_row(painter, data, index, row)
         bottom = self.AXIS_HEIGHT + len(data.rows) * (self.ROW_HEIGHT + self.ROW_GAP)
+        left, width = self._track()
+        # what lies outside the view is not drawn over the camera names (a flag may stick out right)
+        painter.setClipRect(QRectF(left, 0, width + self.RIGHT_MARGIN, self.height()))
         if data.start <= data.now <= data.end:
             x = self.x_of(data.now)
             painter.setPen(QPen(QColor(NOW_COLOUR), 1, Qt.PenStyle.DashLine))
@@ -300,11 +386,12 @@ class TimelineWidget(QWidget):
 
     def _paint_axis(self, painter: QPainter, data: TimelineData) -> None:
         left, width = self._track()
-        total = (data.end - data.start).total_seconds() or 1.0
-        steps = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]
+        start, end = self.view()
+        total = (end - start).total_seconds() or 1.0
+        steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400]
         step = next((s for s in steps if width * s / total >= 70), steps[-1])
         fmt = "%H:%M:%S" if step < 60 else "%H:%M"
-        local_start = to_local(data.start)
+        local_start = to_local(start)
         first = local_start.replace(microsecond=0)
         first += timedelta(seconds=(-(first.hour * 3600 + first.minute * 60 + first.second)) % step)
         if first < local_start:
@@ -314,7 +401,7 @@ class TimelineWidget(QWidget):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         painter.setFont(font)
         tick = first
-        while tick <= to_local(data.end):
+        while tick <= to_local(end):
             x = self.x_of(tick)
             painter.drawLine(QPointF(x, self.AXIS_HEIGHT - 6), QPointF(x, self.AXIS_HEIGHT - 1))
             painter.drawText(QRectF(x - 30, 0, 60, self.AXIS_HEIGHT - 8), Qt.AlignmentFlag.AlignCenter,
@@ -328,10 +415,12 @@ class TimelineWidget(QWidget):
         painter.setFont(self.font())
         label_rect = QRectF(4, rect.top(), self.LABEL_WIDTH - 10, rect.height())
         total = (data.covered_until - data.start).total_seconds()
-        share = f"{row.recorded_seconds() / total:.0%}" if total > 0 else "—"
+        share = share_text(row.recorded_seconds(), total)
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                          f"{row.label}  {share}")  # fmt: skip
         painter.fillRect(rect, QColor(FUTURE_COLOUR))
+        painter.save()
+        painter.setClipRect(rect)
         for span in row.spans:
             x0, x1 = self.x_of(span.start), self.x_of(span.end)
             colour = (
@@ -357,6 +446,7 @@ class TimelineWidget(QWidget):
                     ]
                 )
             )
+        painter.restore()
 
     # -- interaction --------------------------------------------------------------------------
     def describe_at(self, pos: QPointF) -> str:
@@ -439,6 +529,45 @@ class TimelineWidget(QWidget):
             return  # nothing recorded in the future
         emit(self.position_clicked, data.rows[index].camera_id, moment)
 
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Ctrl+wheel zooms around the pointer; Shift+wheel or a horizontal wheel moves a zoomed view;
+        a plain wheel scrolls the page as usual."""
+        delta = event.angleDelta()
+        modifiers = event.modifiers()
+        if self.data is None:
+            super().wheelEvent(event)
+            return
+        if modifiers & Qt.KeyboardModifier.ControlModifier and delta.y():
+            x = event.position().x()
+            around = self.time_at(x) if x >= self.LABEL_WIDTH else None
+            self.zoom(self.ZOOM_STEP ** (delta.y() / 120), around)
+            event.accept()
+            return
+        sideways = delta.x() or (delta.y() if modifiers & Qt.KeyboardModifier.ShiftModifier else 0)
+        if sideways and self.zoomed:
+            self.pan(-self.PAN_STEP * sideways / 120)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """+ and - zoom, 0 shows the whole session, the left and right arrows move the view."""
+        key = event.key()
+        actions = {
+            Qt.Key.Key_Plus: lambda: self.zoom(self.ZOOM_STEP),
+            Qt.Key.Key_Equal: lambda: self.zoom(self.ZOOM_STEP),
+            Qt.Key.Key_Minus: lambda: self.zoom(1 / self.ZOOM_STEP),
+            Qt.Key.Key_0: self.show_whole,
+            Qt.Key.Key_Left: lambda: self.pan(-self.PAN_STEP),
+            Qt.Key.Key_Right: lambda: self.pan(self.PAN_STEP),
+        }
+        action = actions.get(Qt.Key(key))
+        if action is None or self.data is None:
+            super().keyPressEvent(event)
+            return
+        action()
+        event.accept()
+
 
 class TimelinePage(QWidget):
     """The session picker and the timeline; a click opens the clip player at that moment."""
@@ -467,12 +596,17 @@ class TimelinePage(QWidget):
         self.ui.timelineHost.setStyleSheet("QWidget#timelineHost { background: #ffffff; }")
         self.timeline.position_clicked.connect(self._on_position_clicked)
         self.timeline.incident_clicked.connect(self.incident_clicked)
+        self.timeline.view_changed.connect(self._show_view)
+        self.ui.zoomInButton.clicked.connect(lambda: self.timeline.zoom(TimelineWidget.ZOOM_STEP))
+        self.ui.zoomOutButton.clicked.connect(lambda: self.timeline.zoom(1 / TimelineWidget.ZOOM_STEP))
+        self.ui.wholeButton.clicked.connect(self.timeline.show_whole)
         self.ui.sessionCombo.currentIndexChanged.connect(lambda _i: self.load())
         self.ui.refreshButton.clicked.connect(self.reload_sessions)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_tick)
         self._render_legend()
+        self._show_view()
 
     @property
     def data(self) -> TimelineData | None:
@@ -520,6 +654,7 @@ class TimelinePage(QWidget):
             self.load()
         else:
             self.timeline.set_data(None)
+            self._show_view()
             self.ui.summaryValue.setText(self.tr("No exam session yet: create one in the session setup."))
 
     def _on_loaded(self, data: TimelineData) -> None:
@@ -527,6 +662,7 @@ class TimelinePage(QWidget):
         self.last_error = ""
         self.timeline.set_data(data)
         self.timeline.setMinimumHeight(self.timeline.sizeHint().height())
+        self._show_view()
         gaps = sum(1 for row in data.rows for s in row.spans if s.kind == "gap")
         text = self.tr("%1 — %2; %3 camera(s), %4 gap(s), %5 incident(s)")
         self.ui.summaryValue.setText(
@@ -536,6 +672,23 @@ class TimelinePage(QWidget):
             .replace("%4", str(gaps))
             .replace("%5", str(len(data.incidents)))
         )
+
+    def _show_view(self) -> None:
+        """What the view shows, and which zoom buttons can do something."""
+        data = self.data
+        zoomed = data is not None and self.timeline.zoomed
+        self.ui.wholeButton.setEnabled(zoomed)
+        self.ui.zoomOutButton.setEnabled(zoomed)
+        if data is None:
+            self.ui.zoomInButton.setEnabled(False)
+            self.ui.viewValue.clear()
+            return
+        start, end = self.timeline.view()
+        self.ui.zoomInButton.setEnabled(end - start > TimelineWidget.MIN_VIEW)
+        if zoomed:
+            self.ui.viewValue.setText(self.tr("Showing %1").replace("%1", beijing_span(start, end)))
+        else:
+            self.ui.viewValue.setText(self.tr("Showing the whole session"))
 
     def _on_failed(self, exc: BaseException) -> None:
         self._loading = False

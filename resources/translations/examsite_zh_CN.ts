@@ -2623,8 +2623,20 @@ Exam-room video surveillance and violation evidence for vocational skills assess
       <translation>刷新</translation>
     </message>
     <message>
-      <source>Click a camera's row to play its recording around that moment. Hover a gap to see why nothing was recorded.</source>
-      <translation>点击摄像机所在行，回放该时刻前后的录像；将鼠标停在空缺处，可查看未录像的原因。</translation>
+      <source>Zoom out</source>
+      <translation>缩小</translation>
+    </message>
+    <message>
+      <source>Zoom in</source>
+      <translation>放大</translation>
+    </message>
+    <message>
+      <source>Whole session</source>
+      <translation>整场</translation>
+    </message>
+    <message>
+      <source>Click a camera's row to play its recording around that moment. Hover a gap to see why nothing was recorded. Ctrl+wheel or + and - zoom around the pointer; Shift+wheel or the arrow keys move along the session.</source>
+      <translation>点击某路摄像头的行，回放该时刻前后的录像。鼠标停在缺口上可查看未录像的原因。Ctrl+滚轮或 + 和 - 以鼠标所在处为中心放大缩小；Shift+滚轮或方向键沿场次前后移动。</translation>
     </message>
     <message>
       <source>No exam session yet: create one in the session setup.</source>
@@ -2634,6 +2646,14 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <message>
       <source>%1 — %2; %3 camera(s), %4 gap(s), %5 incident(s)</source>
       <translation>%1 — %2；%3 台摄像机，%4 处空缺，%5 起事件</translation>
+    </message>
+    <message>
+      <source>Showing %1</source>
+      <translation>显示 %1</translation>
+    </message>
+    <message>
+      <source>Showing the whole session</source>
+      <translation>显示整场</translation>
     </message>
     <message>
       <source>Cannot load the timeline: %1</source>
@@ -2664,7 +2684,7 @@ Exam-room video surveillance and violation evidence for vocational skills assess
     <name>TimelineWidget</name>
     <message>
       <source>No session chosen</source>
-      <extracomment>Alert kinds drawn on the timeline (the others are bookkeeping: online again, disk ok...).</extracomment>
+      <extracomment>Alert kinds drawn on the timeline (the others are bookkeeping: online again, disk ok...). the narrowest view: one minute across the track (seconds apart on a laptop screen) one wheel notch or key press zooms by this factor, or moves by this share of the view</extracomment>
       <translation>未选择场次</translation>
     </message>
     <message>

@@ -107,6 +107,52 @@ def baseline(files: list[tuple[Path, str, int]], out: Path | None = None) -> tup
     return total / (end - start) / 1e6, total / (cpu_end - cpu) / 1e6
 
 
+def disk_alone(size: int, work: Path) -> float | None:
+    """MB/s of the disk doing what an export asks of it, and nothing else: ``size`` bytes written in
+    2 MiB direct writes on one thread while another reads each block back with 1 MiB direct reads
+    (no hashing, no encryption). The export cannot be faster than this; None where the file system
+    takes no direct writes."""
+    import mmap
+    import threading
+
+    from examsite.fsutil import open_from_disk, open_to_disk
+
+    path = work / "disk-alone.bin"
+    path.write_bytes(b"")
+    fd = open_to_disk(path)
+    if fd is None:
+        path.unlink()
+        return None
+    block = mmap.mmap(-1, 2 << 20)
+    block.write(os.urandom(len(block)))
+    blocks = -(-size // len(block))
+    written = [0]
+    changed = threading.Condition()
+
+    def write() -> None:
+        for index in range(blocks):
+            os.pwrite(fd, block, index * len(block))
+            with changed:
+                written[0] = (index + 1) * len(block)
+                changed.notify_all()
+
+    start = time.perf_counter()
+    writer = threading.Thread(target=write)
+    writer.start()
+    buffer = memoryview(mmap.mmap(-1, CHUNK))
+    with open_from_disk(path) as source:
+        done = 0
+        while done < blocks * len(block):
+            with changed:
+                changed.wait_for(lambda at=done: written[0] > at)
+            done += source.readinto(buffer) or 0
+    writer.join()
+    seconds = time.perf_counter() - start
+    os.close(fd)
+    path.unlink()
+    return blocks * len(block) / seconds / 1e6
+
+
 class _Drop:
     def write(self, data: bytes | memoryview) -> int:
         return len(data)
@@ -249,6 +295,8 @@ def measure_round(files: list[tuple[Path, str, int]], work: Path) -> dict[str, t
     os.sync()
     base_disk = baseline(files, work / "baseline.out")
     os.sync()
+    disk = disk_alone(sum(size for _path, _sha, size in files), work)
+    os.sync()
     exported = run_child("export", work)
     os.sync()
     # the export's read-back bypassed the page cache; read the bundle into it, as the baselines'
@@ -256,7 +304,7 @@ def measure_round(files: list[tuple[Path, str, int]], work: Path) -> dict[str, t
     # disk cost a varying amount of CPU, from 0.05 to 0.9 s per 512 MB)
     _read_all(work / "bench.age")
     verified = run_child("verify", work)
-    out = {"baseline": base, "baseline_disk": base_disk}
+    out = {"baseline": base, "baseline_disk": base_disk, "disk_alone": (disk or 0.0, disk or 0.0)}
     for label, result in (("export", exported), ("verify", verified)):
         out[label] = (
             result["bytes"] / result["seconds"] / 1e6,
@@ -306,11 +354,15 @@ def main() -> None:
                 f"({base[1]:.1f} by CPU), with the ciphertext written and fsynced {base_disk[0]:.1f} MB/s "
                 f"({base_disk[1]:.1f} by CPU)"
             )
+            disk = one["disk_alone"][0]
+            if disk:
+                print(f"  the disk alone, writing and reading back what an export does: {disk:.1f} MB/s")
             for label in ("export", "verify"):
                 rate, cpu_rate = one[label]
+                share = f", {rate / disk:6.1%} of the disk alone" if disk and label == "export" else ""
                 print(
                     f"  {label}: {rate:6.1f} MB/s = {rate / base[0]:6.1%} of baseline, "
-                    f"{rate / base_disk[0]:6.1%} with disk; by CPU {cpu_rate:6.1f} MB/s = "
+                    f"{rate / base_disk[0]:6.1%} with disk{share}; by CPU {cpu_rate:6.1f} MB/s = "
                     f"{cpu_rate / base[1]:6.1%}, {cpu_rate / base_disk[1]:6.1%} with disk"
                 )
         for label, what in (

@@ -328,9 +328,10 @@ def institution(tmp_path: Path, site: Site) -> Iterator[tuple[Store, Paths]]:
 
 
 @pytest.fixture
-def bundle(site: Site, tmp_path: Path) -> tuple[ExportResult, Path]:
-    """A bundle of two confirmed incidents for the centre, and the centre's identity file."""
-    centre = generate_identity()
+def bundle(site: Site, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[ExportResult, Path]:
+    """A bundle of two confirmed incidents for the centre, and the centre's identity file (a
+    post-quantum one when the test's parameter says so)."""
+    centre = generate_identity(pq=getattr(request, "param", False))
     identity_file = tmp_path / "centre.key"
     write_identity(identity_file, centre)
     key = unlock_staff_key(site.store, site.paths, SITE_DEVICE, SITE_KEY_PASS, WEAK)
@@ -363,6 +364,7 @@ def run(qtbot, dialog: BundleImportDialog, button: QPushButton, path: Path, iden
     )
 
 
+@pytest.mark.parametrize("bundle", [False, True], ids=["x25519", "post-quantum"], indirect=True)
 def test_verify_then_import_then_replay(
     qtbot, institution: tuple[Store, Paths], bundle: tuple[ExportResult, Path], taskman: TaskManager
 ) -> None:  # type: ignore[no-untyped-def]

@@ -95,7 +95,9 @@ SENTENCES: dict[str, str] = {
     ),
     "notice_empty": QT_TRANSLATE_NOOP("Refusal", "The notice lists no days."),
     "notice_shipped": QT_TRANSLATE_NOOP("Refusal", "Notices shipped with examsite cannot be removed."),
-    # anywhere
+    # anywhere: the core's words below name the rule or the thing
+    "invalid_input": QT_TRANSLATE_NOOP("Refusal", "What was entered breaks a rule; nothing was changed."),
+    "not_found": QT_TRANSLATE_NOOP("Refusal", "What was asked for does not exist here; nothing was changed."),
     "store_unavailable": QT_TRANSLATE_NOOP("Refusal", "The database cannot be reached."),
 }
 

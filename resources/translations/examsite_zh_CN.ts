@@ -2102,6 +2102,14 @@ Exam-room video surveillance and violation evidence for vocational skills assess
       <translation>随软件提供的通知不能删除。</translation>
     </message>
     <message>
+      <source>What was entered breaks a rule; nothing was changed.</source>
+      <translation>所填内容不符合规定，未作任何更改。</translation>
+    </message>
+    <message>
+      <source>What was asked for does not exist here; nothing was changed.</source>
+      <translation>所要的对象在此不存在，未作任何更改。</translation>
+    </message>
+    <message>
       <source>The database cannot be reached.</source>
       <translation>无法连接数据库。</translation>
     </message>

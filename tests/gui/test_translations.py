@@ -92,3 +92,15 @@ def test_every_refusal_sentence_is_translated(qapp) -> None:  # type: ignore[no-
     messages = _messages(ROOT / "resources" / "translations" / "examsite_zh_CN.ts")
     translated = {source for context, source, text in messages if context == "Refusal" and text}
     assert set(SENTENCES.values()) <= translated
+
+
+def test_a_refusal_of_any_input_leads_with_a_chinese_sentence(chinese) -> None:  # type: ignore[no-untyped-def]
+    """The core words most refusals of input in English (229 places); in Chinese the window leads with
+    what the code means, then keeps the core's words, which name the rule or the thing."""
+    from examsite.errors import InvalidInput, NotFound
+    from examsite.gui.refusals import refusal_text
+
+    text = refusal_text(InvalidInput("李四 does not hold the role room_head"))
+    assert text == "所填内容不符合规定，未作任何更改。\n[invalid_input] 李四 does not hold the role room_head"
+    missing = refusal_text(NotFound("no session B9"))
+    assert missing.startswith("所要的对象在此不存在，未作任何更改。\n[not_found]")

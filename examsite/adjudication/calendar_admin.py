@@ -35,6 +35,7 @@ from examsite.errors import InvalidInput, NotFound
 __all__ = [
     "ADMIN_FILE",
     "MAX_RANGE_DAYS",
+    "WARN_AHEAD_DAYS",
     "SpecialDay",
     "add_notice",
     "admin_path",
@@ -43,11 +44,16 @@ __all__ = [
     "read_notices",
     "remove_notice",
     "shipped_references",
+    "uncovered_year_ahead",
     "year_exceptions",
 ]
 
 #: The administrator's override file, in the data folder.
 ADMIN_FILE = "calendar_overrides.json"
+#: How far ahead a year without working days is announced: the longest art. 19 chain counted from a
+#: decision served today (15 working days to request review, then 15 + 10 to decide it) spans about
+#: 60 calendar days, more over the Spring Festival.
+WARN_AHEAD_DAYS = 75
 #: The longest range one line may name: a holiday of the notices lasts at most 8-9 days.
 MAX_RANGE_DAYS = 31
 
@@ -239,3 +245,13 @@ def year_exceptions(calendar: WorkdayCalendar, year: int) -> list[SpecialDay]:
         if override.day.year == year:
             out[override.day] = SpecialDay(override.day, override.kind, override.name, override.notice)
     return [out[day] for day in sorted(out)]
+
+
+def uncovered_year_ahead(calendar: WorkdayCalendar, today: date, days: int = WARN_AHEAD_DAYS) -> int | None:
+    """The first year from ``today`` to ``days`` later that the calendar does not cover, or None:
+    a deadline counted from now may soon reach into it, and would be refused until its notice is
+    entered (the State Council publishes it in November or December)."""
+    for year in range(today.year, (today + timedelta(days=days)).year + 1):
+        if not calendar.covers(year):
+            return year
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examsite.adjudication import bans as ban_registry
-from examsite.adjudication import notices, reports
+from examsite.adjudication import calendar_admin, notices, reports
 from examsite.adjudication.calendar_admin import ADMIN_FILE
 from examsite.adjudication.cases import (
     CaseSearch,
@@ -667,6 +668,14 @@ def run_deadlines(args: argparse.Namespace, ctx: CliContext) -> int:
         state = "OVERDUE" if d.overdue else f"{left} working day(s) left"
         print(f"{d.due_on}  {d.kind:<16} {d.case_label}  ({state})")
     print(f"{len(due)} deadline(s) within {args.within} working days of {today}")
+    missing = calendar_admin.uncovered_year_ahead(_calendar(args, ctx), today)
+    if missing is not None:
+        print(
+            f"warning: the working-day calendar does not cover {missing} yet; deadlines reaching into it "
+            f"cannot be computed. Enter the State Council holiday notice for {missing}: "
+            f"examsite calendar add --year {missing} --complete ...",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -305,6 +305,7 @@ class CasesPage(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.calendar_panel.calendar_changed.connect(self._on_calendar_changed)
+        self.deadlines.calendar_wanted.connect(lambda: self.tabs.setCurrentWidget(self.calendar_panel))
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Cases"))

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 
 from examsite.adjudication import bans as ban_registry
-from examsite.adjudication import notices, reports
+from examsite.adjudication import calendar_admin, notices, reports
 from examsite.adjudication.documents import mask_id_number
 from examsite.adjudication.workdays import WorkdayCalendar
 from examsite.errors import ExamsiteError, InvalidInput
@@ -102,7 +102,13 @@ class DeadlineTableModel(RowsTableModel[notices.Deadline]):
 
 
 class DeadlinesPanel(QWidget):
-    """Statement and review deadlines within N working days of a day (today by default)."""
+    """Statement and review deadlines within N working days of a day (today by default).
+
+    When the weeks ahead reach into a year the working-day calendar does not cover, a warning says
+    so before any deadline is refused for it, with a link (``calendar_wanted``) to the calendar.
+    """
+
+    calendar_wanted = Signal()
 
     def __init__(
         self, store: Any, taskman: TaskManager, calendar: WorkdayCalendar, parent: QWidget | None = None
@@ -116,6 +122,10 @@ class DeadlinesPanel(QWidget):
         self.on = date_edit()
         self.table = _table(self.model)
         self.error = QLabel(wordWrap=True, objectName="errorLabel")
+        self.calendar_warning = QLabel(wordWrap=True)
+        self.calendar_warning.setProperty("state", "warn")
+        self.calendar_warning.setTextFormat(Qt.TextFormat.RichText)
+        self.calendar_warning.hide()
         self.within_label = QLabel()
         self.on_label = QLabel()
         top = QHBoxLayout()
@@ -126,11 +136,13 @@ class DeadlinesPanel(QWidget):
         top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.calendar_warning)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
         self.retranslate()
         self.within.valueChanged.connect(self.refresh)
         self.on.dateChanged.connect(self.refresh)
+        self.calendar_warning.linkActivated.connect(lambda _link: emit(self.calendar_wanted))
 
     def retranslate(self) -> None:
         self.within_label.setText(self.tr("Due within (working days)"))
@@ -139,12 +151,29 @@ class DeadlinesPanel(QWidget):
     def refresh(self) -> None:
         on, within, calendar = date_of(self.on), self.within.value(), self.calendar
         self.error.clear()
+        self._warn_of_missing_year(on)
         StoreOp(
             self.store,
             lambda s: notices.deadlines_due(s, on, within_working_days=within, calendar=calendar),
         ).success(self.model.set_rows).failure(lambda exc: self.error.setText(refusal_text(exc))).run(
             self.taskman
         )
+
+    def _warn_of_missing_year(self, on: date) -> None:
+        try:
+            missing = calendar_admin.uncovered_year_ahead(self.calendar, on)
+        except ExamsiteError:  # a calendar file that cannot be read: the deadlines say so themselves
+            missing = None
+        if missing is None:
+            self.calendar_warning.hide()
+            return
+        text = self.tr(
+            "The working-day calendar does not cover %1 yet: deadlines reaching into %1 cannot be "
+            "computed until the State Council holiday notice for %1 is entered. "
+            '<a href="calendar">Open the working-day calendar</a>'
+        )
+        self.calendar_warning.setText(text.replace("%1", str(missing)))
+        self.calendar_warning.show()
 
 
 # -- bans and certificates ---------------------------------------------------------------------

@@ -968,6 +968,10 @@
       <source>as of</source>
       <translation>基准日</translation>
     </message>
+    <message>
+      <source>The working-day calendar does not cover %1 yet: deadlines reaching into %1 cannot be computed until the State Council holiday notice for %1 is entered. &lt;a href="calendar"&gt;Open the working-day calendar&lt;/a&gt;</source>
+      <translation>工作日日历尚未包含 %1 年：在录入国务院 %1 年节假日安排通知之前，延伸到 %1 年的期限无法计算。&lt;a href="calendar"&gt;打开工作日日历&lt;/a&gt;</translation>
+    </message>
   </context>
   <context>
     <name>DecideDialog</name>

@@ -149,3 +149,25 @@ def test_a_deadline_into_an_unknown_year_points_to_the_calendar(chinese) -> None
     text = refusal_text(exc)
     assert text.startswith("工作日日历尚无该年份的数据：请在“案件 > 工作日日历”中录入")
     assert "[calendar_not_covered]" in text
+
+
+def test_the_deadlines_warn_of_a_year_not_entered_and_link_to_the_calendar(  # type: ignore[no-untyped-def]
+    qtbot, chinese, page: CasesPage, data_dir: Path
+) -> None:
+    from examsite.gui.qt import QDate
+
+    page.tabs.setCurrentWidget(page.deadlines)
+    deadlines = page.deadlines
+    deadlines.on.setDate(QDate(2026, 6, 1))
+    assert deadlines.calendar_warning.isHidden()
+    deadlines.on.setDate(QDate(2026, 11, 27))
+    assert not deadlines.calendar_warning.isHidden()
+    assert deadlines.calendar_warning.text().startswith("工作日日历尚未包含 2027 年")
+    assert 'href="calendar"' in deadlines.calendar_warning.text()
+    deadlines.calendar_warning.linkActivated.emit("calendar")
+    assert page.tabs.currentWidget() is page.calendar_panel
+    dialog = _enter(qtbot, page.calendar_panel)
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    page.tabs.setCurrentWidget(page.deadlines)
+    assert deadlines.calendar_warning.isHidden()
+    qtbot.waitUntil(lambda: not page.taskman.busy)

@@ -295,3 +295,29 @@ def test_a_reader_that_leaves_early_is_no_crash(data_dir: Path) -> None:
     assert b"crash" not in done.stderr
     crashes = data_dir / "logs" / "crashes"
     assert not crashes.exists() or not any(crashes.iterdir())
+
+
+# -- warning ahead of a year without working days ---------------------------------------------------
+
+
+def test_a_year_without_working_days_is_announced_weeks_ahead(tmp_path: Path) -> None:
+    calendar = calendar_for(None)  # chinesecalendar 1.11: up to 2026
+    assert calendar_admin.uncovered_year_ahead(calendar, D("2026-06-01")) is None
+    # a decision served on 27 November: its review may be decided in February
+    assert calendar_admin.uncovered_year_ahead(calendar, D("2026-11-27")) == 2027
+    assert calendar_admin.uncovered_year_ahead(calendar, D("2026-10-17")) is None  # 75 days: 31 Dec
+    assert calendar_admin.uncovered_year_ahead(calendar, D("2026-10-18")) == 2027
+    assert calendar_admin.uncovered_year_ahead(calendar, D("2031-01-05"), days=3) == 2031
+    entered = add_notice(admin_path(tmp_path), notice_2027())
+    assert calendar_admin.uncovered_year_ahead(entered, D("2026-11-27")) is None
+
+
+def test_case_deadlines_warns_of_the_year_ahead(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    assert main(["case", "deadlines", "--today", "2026-11-27"]) == 0
+    out, err = capsys.readouterr()
+    assert "0 deadline(s)" in out
+    assert "warning: the working-day calendar does not cover 2027 yet" in err
+    assert "examsite calendar add --year 2027 --complete" in err
+    add_notice(admin_path(data_dir), notice_2027())
+    assert main(["case", "deadlines", "--today", "2026-11-27"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -30,7 +30,7 @@ from examsite.adjudication.workdays import (
     load_overrides,
     save_overrides,
 )
-from examsite.errors import InvalidInput, NotFound
+from examsite.errors import ExamsiteError, InvalidInput, NotFound
 
 __all__ = [
     "ADMIN_FILE",
@@ -187,7 +187,7 @@ def add_notice(path: Path, notice: HolidayNotice) -> WorkdayCalendar:
         calendar.add_notice(other)
     # the new notice is checked against all the others; nothing is written unless it passes
     calendar.add_notice(notice)
-    save_overrides(path, [*existing, notice])
+    _save(path, [*existing, notice])
     return calendar
 
 
@@ -212,8 +212,19 @@ def remove_notice(path: Path, reference: str) -> WorkdayCalendar:
     calendar = calendar_for(None)
     for notice in kept:
         calendar.add_notice(notice)
-    save_overrides(path, kept)
+    _save(path, kept)
     return calendar
+
+
+def _save(path: Path, notices: list[HolidayNotice]) -> None:
+    try:
+        save_overrides(path, notices)
+    except OSError as exc:  # the data folder read-only or full: the old file is still whole
+        raise ExamsiteError(
+            f"The calendar override file {path} could not be written ({exc.strerror}); it is unchanged.",
+            code="calendar_write_failed",
+            hint="check that the data folder is writable and has free space, then try again",
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -363,6 +363,8 @@ def load_overrides(path: Path) -> list[HolidayNotice]:
         raise InvalidInput(f"Calendar override file {path} does not exist.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _bad_file(path, f"not UTF-8 JSON ({exc})") from None
+    except OSError as exc:  # a folder, no permission, a disk error
+        raise _bad_file(path, f"it cannot be read ({exc.strerror})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _bad_file(path, f'the top level must be an object with "format": "{FORMAT}"')
     raw_notices = data.get("notices", [])

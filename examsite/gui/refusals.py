@@ -95,6 +95,9 @@ SENTENCES: dict[str, str] = {
     ),
     "notice_empty": QT_TRANSLATE_NOOP("Refusal", "The notice lists no days."),
     "notice_shipped": QT_TRANSLATE_NOOP("Refusal", "Notices shipped with examsite cannot be removed."),
+    "calendar_write_failed": QT_TRANSLATE_NOOP(
+        "Refusal", "The working-day calendar could not be saved; it is unchanged."
+    ),
     # anywhere: the core's words below name the rule or the thing
     "invalid_input": QT_TRANSLATE_NOOP("Refusal", "What was entered breaks a rule; nothing was changed."),
     "not_found": QT_TRANSLATE_NOOP("Refusal", "What was asked for does not exist here; nothing was changed."),

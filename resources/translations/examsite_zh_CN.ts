@@ -2106,6 +2106,10 @@ Exam-room video surveillance and violation evidence for vocational skills assess
       <translation>随软件提供的通知不能删除。</translation>
     </message>
     <message>
+      <source>The working-day calendar could not be saved; it is unchanged.</source>
+      <translation>工作日日历无法保存，内容未变。</translation>
+    </message>
+    <message>
       <source>What was entered breaks a rule; nothing was changed.</source>
       <translation>所填内容不符合规定，未作任何更改。</translation>
     </message>

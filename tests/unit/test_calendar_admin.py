@@ -321,3 +321,17 @@ def test_case_deadlines_warns_of_the_year_ahead(capsys: pytest.CaptureFixture[st
     add_notice(admin_path(data_dir), notice_2027())
     assert main(["case", "deadlines", "--today", "2026-11-27"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_a_file_that_cannot_be_read_or_written_is_a_named_refusal(tmp_path: Path) -> None:
+    folder = tmp_path / "calendar_overrides.json"
+    folder.mkdir()  # a folder where the file should be
+    with pytest.raises(InvalidInput, match="it cannot be read"):
+        add_notice(folder, notice_2027())
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(ExamsiteError) as caught:
+        add_notice(blocker / "calendar_overrides.json", notice_2027())
+    assert caught.value.code == "calendar_write_failed"
+    assert "it is unchanged" in caught.value.message
+    assert blocker.read_text(encoding="utf-8") == "x"

@@ -218,6 +218,7 @@ def remove_notice(path: Path, reference: str) -> WorkdayCalendar:
 
 def _save(path: Path, notices: list[HolidayNotice]) -> None:
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # a data folder not made yet
         save_overrides(path, notices)
     except OSError as exc:  # the data folder read-only or full: the old file is still whole
         raise ExamsiteError(

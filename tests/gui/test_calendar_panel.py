@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from examsite.adjudication import calendar_admin, workdays
+from examsite.adjudication import calendar_admin
 from examsite.adjudication.calendar_admin import admin_path, read_notices
 from examsite.errors import ExamsiteError
 from examsite.gui.calendar_panel import CalendarPanel, HolidayNoticeDialog
@@ -20,7 +20,7 @@ from examsite.gui.qt import QMessageBox, Qt
 from examsite.gui.refusals import refusal_text
 from examsite.gui.taskman import TaskManager
 from examsite.store.engine import Store
-from tests.unit.test_calendar_admin import HOLIDAYS, REF, WORKDAYS, notice_2027
+from tests.unit.test_calendar_admin import HOLIDAYS, REF, WORKDAYS, notice_2027, ship
 
 
 @pytest.fixture
@@ -123,10 +123,7 @@ def test_removing_a_notice_asks_first_and_uncovers_the_year(  # type: ignore[no-
 def test_shipped_notices_cannot_be_removed_and_a_bad_file_is_named(  # type: ignore[no-untyped-def]
     qtbot, chinese, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipped = tmp_path / "shipped.json"
-    workdays.save_overrides(shipped, [notice_2027("TEST-ONLY 随软件")])
-    monkeypatch.setattr(workdays, "SHIPPED_OVERRIDES", shipped)
-    monkeypatch.setattr(calendar_admin, "SHIPPED_OVERRIDES", shipped)
+    ship(tmp_path, monkeypatch, "TEST-ONLY 随软件")
     panel = CalendarPanel(tmp_path / "calendar_overrides.json")
     qtbot.addWidget(panel)
     panel.notices.selectRow(0)

@@ -7,6 +7,7 @@ bundle of a few MiB goes through it several times.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -357,18 +358,18 @@ def test_a_stick_pulled_out_before_the_second_look_is_caught(part: tuple[int, Pa
     assert "offset 0" in caught.value.message
 
 
-def test_after_a_failed_direct_write_nothing_more_is_written(
-    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Once the disk refused a block, the blocks after it are not written (they would land after a
-    hole); the error is raised from the last block's close."""
+@contextlib.contextmanager
+def _refusing_direct_writer(
+    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch, error: int, tried: list[int]
+) -> Iterator[writer_module._DirectWriter]:
+    """A direct writer over ``part`` in blocks of STEP whose every block the disk refuses with
+    ``error`` (the offsets tried are appended to ``tried``)."""
     fd, path = part
     monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", STEP)
-    tried: list[int] = []
 
     def pwrite(fd: int, data: memoryview, offset: int) -> int:
         tried.append(offset)
-        raise OSError(errno.EIO, "Input/output error")
+        raise OSError(error, os.strerror(error))
 
     direct = open_to_disk(path)
     assert direct is not None
@@ -376,9 +377,19 @@ def test_after_a_failed_direct_write_nothing_more_is_written(
         disk = _OnDisk(fd, source, direct=True)
         monkeypatch.setattr(writer_module.os, "pwrite", pwrite)
         with writer_module._DirectWriter(direct, disk) as writer:
-            writer.write(os.urandom(STEP + 100))  # a whole block goes to the disk thread
-            with pytest.raises(OSError, match="Input/output error"):
-                writer.close()  # the last block, after the refused one
+            yield writer
+
+
+def test_after_a_failed_direct_write_nothing_more_is_written(
+    part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the disk refused a block, the blocks after it are not written (they would land after a
+    hole); the error is raised from the last block's close."""
+    tried: list[int] = []
+    with _refusing_direct_writer(part, monkeypatch, errno.EIO, tried) as writer:
+        writer.write(os.urandom(STEP + 100))  # a whole block goes to the disk thread
+        with pytest.raises(OSError, match="Input/output error"):
+            writer.close()  # the last block, after the refused one
     assert tried == [0]
 
 
@@ -414,24 +425,13 @@ def test_the_direct_writer_lends_its_blocks_and_spills_a_chunk_across_their_end(
 def test_after_a_refused_direct_write_the_writer_lends_no_more_room(
     part: tuple[int, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fd, path = part
-    monkeypatch.setattr(writer_module, "_DIRECT_BLOCK", STEP)
-
-    def pwrite(fd: int, data: memoryview, offset: int) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    direct = open_to_disk(path)
-    assert direct is not None
-    with open_from_disk(path) as source:
-        disk = _OnDisk(fd, source, direct=True)
-        monkeypatch.setattr(writer_module.os, "pwrite", pwrite)
-        with writer_module._DirectWriter(direct, disk) as writer:
-            writer.write(os.urandom(STEP))  # a whole block goes to the disk thread, which fails
-            deadline = time.monotonic() + 30
-            while writer._error is None and time.monotonic() < deadline:
-                time.sleep(0.01)
-            for call in (lambda: writer.reserve(100), lambda: writer.write(b"more")):
-                with pytest.raises(OSError, match="No space left"):
-                    call()
+    with _refusing_direct_writer(part, monkeypatch, errno.ENOSPC, []) as writer:
+        writer.write(os.urandom(STEP))  # a whole block goes to the disk thread, which fails
+        deadline = time.monotonic() + 30
+        while writer._error is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for call in (lambda: writer.reserve(100), lambda: writer.write(b"more")):
             with pytest.raises(OSError, match="No space left"):
-                writer.close()
+                call()
+        with pytest.raises(OSError, match="No space left"):
+            writer.close()

@@ -164,19 +164,27 @@ def test_removing_a_notice_uncovers_its_year(tmp_path: Path) -> None:
         remove_notice(tmp_path / "none.json", REF)
 
 
+def ship(folder: Path, monkeypatch: pytest.MonkeyPatch, reference: str) -> None:
+    """Make the 2027 notice ``reference`` one shipped with examsite, for this test."""
+    shipped = folder / "shipped.json"
+    workdays.save_overrides(shipped, [notice_2027(reference)])
+    monkeypatch.setattr(workdays, "SHIPPED_OVERRIDES", shipped)
+    monkeypatch.setattr(calendar_admin, "SHIPPED_OVERRIDES", shipped)
+
+
 def test_shipped_notices_are_neither_added_twice_nor_removed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipped = tmp_path / "shipped.json"
-    workdays.save_overrides(shipped, [notice_2027("TEST-ONLY 随软件")])
-    monkeypatch.setattr(workdays, "SHIPPED_OVERRIDES", shipped)
-    monkeypatch.setattr(calendar_admin, "SHIPPED_OVERRIDES", shipped)
+    ship(tmp_path, monkeypatch, "TEST-ONLY 随软件")
     path = admin_path(tmp_path / "data")
     with pytest.raises(InvalidInput, match="is shipped with examsite already"):
         add_notice(path, notice_2027("TEST-ONLY 随软件"))
+    partial = notice_2027("TEST-ONLY 另一份", complete=False, holidays="2027-12-31 test")
+    assert add_notice(path, partial).covers(2027)  # the shipped notice covers 2027
+    remove_notice(path, "TEST-ONLY 另一份")
     with pytest.raises(InvalidInput, match="cannot be removed"):
         remove_notice(path, "TEST-ONLY 随软件")
-    assert not path.exists()
+    assert read_notices(path) == []
 
 
 def test_a_years_exceptions_come_from_the_package_or_the_notices(tmp_path: Path) -> None:
@@ -187,6 +195,7 @@ def test_a_years_exceptions_come_from_the_package_or_the_notices(tmp_path: Path)
     assert {d.source for d in spring} == {"chinesecalendar"}
     assert year_exceptions(calendar_for(None), 2027) == []
     calendar = add_notice(admin_path(tmp_path), notice_2027())
+    assert year_exceptions(calendar, 2026) == year_exceptions(calendar_for(None), 2026)
     days = year_exceptions(calendar, 2027)
     assert len(days) == 26 + 3
     assert days[0].day == D("2027-01-01")
@@ -250,6 +259,13 @@ def test_calendar_commands_add_show_and_remove(
     assert "2027: not covered any more" in out
     code, out, _ = run(capsys, "show", "--json")
     assert json.loads(out)["notices"] == []
+    # another file, named on the command line
+    other = tmp_path / "elsewhere.json"
+    argv = ["--calendar", str(other), "add", "--reference", REF, "--year", "2027", "--holiday", "2027-01-01"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "2027: not covered (the notice is partial)" in out
+    assert [n.reference for n in read_notices(other)] == [REF]
 
 
 @pytest.mark.parametrize(

@@ -336,6 +336,27 @@ def test_plain_date_strings_are_accepted(tmp_path: Path) -> None:
             ' "complete_year": "yes"}]}',
             "true or false",
         ),
+        ('{"format": "examsite-calendar-overrides/1", "notices": ["R"]}', "each notice must be an object"),
+        (
+            '{"format": "examsite-calendar-overrides/1", "notices": [{"reference": "R", "year": 2027,'
+            ' "source": 7}]}',
+            '"source" of R must be text',
+        ),
+        (
+            '{"format": "examsite-calendar-overrides/1", "notices": [{"reference": "R", "year": 2027,'
+            ' "holidays": "2027-01-01"}]}',
+            '"holidays" of R must be a list',
+        ),
+        (
+            '{"format": "examsite-calendar-overrides/1", "notices": [{"reference": "R", "year": 2027,'
+            ' "holidays": [{"day": "2027-01-01"}]}]}',
+            "a holiday entry of R is not",
+        ),
+        (
+            '{"format": "examsite-calendar-overrides/1", "notices": [{"reference": "R", "year": 2027,'
+            ' "workdays": [{"date": "2027-01-09", "name": 1}]}]}',
+            "the name of 2027-01-09 in R is not text",
+        ),
     ],
 )
 def test_malformed_files_are_refused(tmp_path: Path, content: str, words: str) -> None:

@@ -305,7 +305,7 @@ class CasesPage(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.calendar_panel.calendar_changed.connect(self._on_calendar_changed)
-        self.deadlines.calendar_wanted.connect(lambda: self.tabs.setCurrentWidget(self.calendar_panel))
+        self.deadlines.calendar_wanted.connect(self._open_calendar)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Cases"))
@@ -345,6 +345,11 @@ class CasesPage(QWidget):
         self.bans.retranslate()
         self.statistics.retranslate()
         self.calendar_panel.retranslate()
+
+    def _open_calendar(self, year: int) -> None:
+        """The working-day calendar tab, showing ``year`` (the one the deadlines found missing)."""
+        self.tabs.setCurrentWidget(self.calendar_panel)
+        self.calendar_panel.year.setValue(year)
 
     def _on_calendar_changed(self, calendar: WorkdayCalendar) -> None:
         """A notice was entered or removed: deadlines count with the new calendar from now on."""

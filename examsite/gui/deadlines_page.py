@@ -108,7 +108,7 @@ class DeadlinesPanel(QWidget):
     so before any deadline is refused for it, with a link (``calendar_wanted``) to the calendar.
     """
 
-    calendar_wanted = Signal()
+    calendar_wanted = Signal(int)  # the year to enter
 
     def __init__(
         self, store: Any, taskman: TaskManager, calendar: WorkdayCalendar, parent: QWidget | None = None
@@ -142,7 +142,8 @@ class DeadlinesPanel(QWidget):
         self.retranslate()
         self.within.valueChanged.connect(self.refresh)
         self.on.dateChanged.connect(self.refresh)
-        self.calendar_warning.linkActivated.connect(lambda _link: emit(self.calendar_wanted))
+        self.missing_year: int | None = None
+        self.calendar_warning.linkActivated.connect(self._on_calendar_link)
 
     def retranslate(self) -> None:
         self.within_label.setText(self.tr("Due within (working days)"))
@@ -159,11 +160,16 @@ class DeadlinesPanel(QWidget):
             self.taskman
         )
 
+    def _on_calendar_link(self, _link: str) -> None:
+        if self.missing_year is not None:
+            emit(self.calendar_wanted, self.missing_year)
+
     def _warn_of_missing_year(self, on: date) -> None:
         try:
             missing = calendar_admin.uncovered_year_ahead(self.calendar, on)
         except ExamsiteError:  # a calendar file that cannot be read: the deadlines say so themselves
             missing = None
+        self.missing_year = missing
         if missing is None:
             self.calendar_warning.hide()
             return

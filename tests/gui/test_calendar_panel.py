@@ -163,6 +163,8 @@ def test_the_deadlines_warn_of_a_year_not_entered_and_link_to_the_calendar(  # t
     assert 'href="calendar"' in deadlines.calendar_warning.text()
     deadlines.calendar_warning.linkActivated.emit("calendar")
     assert page.tabs.currentWidget() is page.calendar_panel
+    assert page.calendar_panel.year.value() == 2027  # the year to enter, shown
+    assert "未覆盖" in page.calendar_panel.year_state.text()
     dialog = _enter(qtbot, page.calendar_panel)
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     page.tabs.setCurrentWidget(page.deadlines)

@@ -22,8 +22,10 @@ of new page-cache pages also varies with how full the cache is (one 512 MiB buff
 The export writes every byte to the disk and reads it back from there while writing, so its
 wall-clock rate is bounded by the disk's mixed write-and-read throughput, which each round also
 measures alone ("the disk alone": 2 MiB direct writes with 1 MiB direct reads behind them, no hashing
-or encryption). On the development VM that was 0.66-0.72 GB/s and the export reached 76-96 % of it;
-in 2 GiB runs fsynced writing fell to a third of the in-memory baseline.
+or encryption). On the development VM that was 0.66-0.79 GB/s and the export reached 76-104 % of it;
+in 2 GiB runs fsynced writing fell to a third of the in-memory baseline. Verify writes the evidence
+into quarantine and starts the disk's write-back every 16 MiB (2 GiB: 59 % of the baseline; with
+everything left to each file's final fsync it was 46-49 %).
 
     .venv/bin/python bench/bundle_throughput.py [--size-mb 512] [--files 4] [--rounds 3] [--workdir DIR]
     .venv/bin/python bench/bundle_throughput.py --size-mb 2048 --rounds 1   # the 2 GB case

@@ -50,7 +50,7 @@ from examsite.bundle.recipients import Identity, age_identity, identity_recipien
 from examsite.bundle.tarprofile import MemberSink, TarReader
 from examsite.canonical import sha256_hex
 from examsite.errors import ExamsiteError
-from examsite.fsutil import atomic_write_bytes
+from examsite.fsutil import atomic_write_bytes, forget_cached
 from examsite.identity.dsse import PayloadType, unverified_fields, verify_envelope
 from examsite.identity.errors import MalformedEnvelope
 from examsite.identity.roster import Role, RosterCheckpoint, RosterTrust, VerifiedRoster
@@ -59,6 +59,8 @@ from examsite.incidents.verification import verify_record
 CHUNK = 1 << 20
 # blocks (1 MiB each) each stage of the unpack pipeline may run ahead of the next
 _AHEAD = 2
+# evidence written into quarantine is handed to the disk's write-back every this many bytes
+_WRITE_BACK = 16 << 20
 
 # record bytes, its envelopes in bundle order, the roster the bundle carries, evidence SHA-256 -> the
 # file in quarantine; raises an ExamsiteError on failure
@@ -191,6 +193,8 @@ class _MemberCheck:
         self._parts: list[bytes] | None = (
             [] if expected is None or expected.kind is not Kind.EVIDENCE else None
         )
+        self._written = 0  # bytes written to the file
+        self._started = 0  # ... of which the disk was asked to write back
 
     def write(self, data: bytes | memoryview) -> None:
         if self._digest is not None:
@@ -198,7 +202,15 @@ class _MemberCheck:
         if self._parts is not None:
             self._parts.append(bytes(data))
         elif self._file is not None:
-            self._file.write(data)
+            view = memoryview(data)
+            while view:
+                view = view[self._file.write(view) or 0 :]
+            self._written += len(data)
+            if self._written - self._started >= _WRITE_BACK:
+                # start the disk on what is written so far: the fsync at the end has little left,
+                # and a large member does not fill the page cache (examsite.fsutil.forget_cached)
+                forget_cached(self._file.fileno(), self._started, self._written - self._started)
+                self._started = self._written
 
     def abort(self) -> None:
         """Close the member's file after a failure elsewhere (the caller removes the folder)."""
@@ -208,7 +220,6 @@ class _MemberCheck:
     def close(self) -> None:
         self._unpacker.current = None
         if self._file is not None:
-            self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()
         digest = None if self._digest is None else self._digest.hexdigest()
@@ -264,7 +275,8 @@ class _Unpacker:
             target = self.folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            self.current = _MemberCheck(self, name, expected, os.fdopen(fd, "wb", buffering=CHUNK))
+            # unbuffered: the decrypted blocks (about 1 MiB) are written as they come
+            self.current = _MemberCheck(self, name, expected, os.fdopen(fd, "wb", buffering=0))
             return self.current
         hashed = self._hash_evidence or expected.kind is not Kind.EVIDENCE
         return _MemberCheck(self, name, expected, None, hashed=hashed)

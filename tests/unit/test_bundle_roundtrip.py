@@ -72,6 +72,36 @@ def test_round_trip_with_several_records_and_clips(tmp_path: Path) -> None:
     assert list((tmp_path / "quarantine").iterdir()) == []
 
 
+def test_quarantined_evidence_is_handed_to_the_disk_as_it_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verify writes each evidence file into quarantine and starts the disk's write-back every
+    _WRITE_BACK bytes (made small here), so the fsync at its end has little left; the file is whole."""
+    from examsite.bundle import reader as reader_module
+
+    keys = Keys()
+    req = request(keys, tmp_path / "site", records=1, clip_size=300_000)
+    written = write_bundle(tmp_path / "case.age", req)
+    monkeypatch.setattr(reader_module, "_WRITE_BACK", 64 * 1024)
+    kicked: list[tuple[int, int]] = []
+    real = reader_module.forget_cached
+
+    def forget(fd: int, offset: int = 0, length: int = 0) -> None:
+        kicked.append((offset, length))
+        real(fd, offset, length)
+
+    monkeypatch.setattr(reader_module, "forget_cached", forget)
+    bundle = _verify(written.path, keys, tmp_path)
+    for evidence in req.evidence:
+        assert (bundle.folder / "evidence" / evidence.sha256).read_bytes() == evidence.path.read_bytes()
+    assert kicked
+    assert all(length >= 64 * 1024 for _offset, length in kicked)
+    # each clip's stretches follow each other from its start
+    starts = [offset for offset, _length in kicked]
+    assert starts.count(0) == len([e for e in req.evidence if e.size >= 64 * 1024])
+    bundle.discard()
+
+
 def test_replayed_bundle_is_refused(tmp_path: Path) -> None:
     keys = Keys()
     written = write_bundle(tmp_path / "b.age", request(keys, tmp_path / "site"))

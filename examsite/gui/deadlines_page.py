@@ -139,15 +139,16 @@ class DeadlinesPanel(QWidget):
         layout.addWidget(self.calendar_warning)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
+        self.missing_year: int | None = None
         self.retranslate()
         self.within.valueChanged.connect(self.refresh)
         self.on.dateChanged.connect(self.refresh)
-        self.missing_year: int | None = None
         self.calendar_warning.linkActivated.connect(self._on_calendar_link)
 
     def retranslate(self) -> None:
         self.within_label.setText(self.tr("Due within (working days)"))
         self.on_label.setText(self.tr("as of"))
+        self._warn_of_missing_year(date_of(self.on))
 
     def refresh(self) -> None:
         on, within, calendar = date_of(self.on), self.within.value(), self.calendar

@@ -104,6 +104,11 @@ class HolidayNotice:
     days: tuple[CalendarOverride, ...]
     source: str = ""  # where the notice was read (e.g. the gov.cn page and date)
 
+    def day_counts(self) -> tuple[int, int]:
+        """How many holiday days and how many adjusted workdays the notice lists."""
+        holidays = sum(1 for day in self.days if day.kind == "holiday")
+        return holidays, len(self.days) - holidays
+
 
 def _package_covers(year: int) -> bool:
     try:

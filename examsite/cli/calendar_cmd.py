@@ -122,7 +122,7 @@ def _add(args: argparse.Namespace, ctx: CliContext) -> int:
     days += calendar_admin.parse_days(workdays, "workday", reference)
     notice = HolidayNotice(reference, args.year, args.complete, days, args.source.strip())
     calendar = calendar_admin.add_notice(path, notice)
-    counts = _counts(notice)
+    counts = notice.day_counts()
     print(f"notice {reference} added to {path}: {counts[0]} holiday days, {counts[1]} adjusted workdays")
     print(
         f"{args.year}: {'covered' if calendar.covers(args.year) else 'not covered (the notice is partial)'}"
@@ -141,11 +141,6 @@ def _remove(args: argparse.Namespace, ctx: CliContext) -> int:
     return 0
 
 
-def _counts(notice: HolidayNotice) -> tuple[int, int]:
-    holidays = sum(1 for d in notice.days if d.kind == "holiday")
-    return holidays, len(notice.days) - holidays
-
-
 def _show(args: argparse.Namespace, ctx: CliContext) -> int:
     path = _path(args, ctx)
     mine = calendar_admin.read_notices(path)
@@ -158,8 +153,8 @@ def _show(args: argparse.Namespace, ctx: CliContext) -> int:
             "reference": n.reference,
             "year": n.year,
             "complete_year": n.complete_year,
-            "holidays": _counts(n)[0],
-            "workdays": _counts(n)[1],
+            "holidays": n.day_counts()[0],
+            "workdays": n.day_counts()[1],
             "source": n.source,
             "origin": "shipped" if n.reference.strip() in shipped else str(path),
         }

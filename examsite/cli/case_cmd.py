@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from examsite.adjudication import bans as ban_registry
 from examsite.adjudication import calendar_admin, notices, reports
-from examsite.adjudication.calendar_admin import ADMIN_FILE
+from examsite.adjudication.calendar_admin import ADMIN_FILE, admin_path
 from examsite.adjudication.cases import (
     CaseSearch,
     case_evidence,
@@ -65,16 +65,13 @@ def _actor(args: argparse.Namespace) -> str:
     return str(args.actor or getpass.getuser())
 
 
-CALENDAR_FILE = ADMIN_FILE
-
-
 def _calendar(args: argparse.Namespace, ctx: CliContext) -> WorkdayCalendar:
     """The working-day calendar: shipped overrides, plus the administrator's file (art. 19 deadlines).
 
     ``--calendar FILE``, else ``<data folder>/calendar_overrides.json`` when it exists: the official
     notice of a new year, transcribed there, makes that year's deadlines computable.
     """
-    path = Path(args.calendar) if getattr(args, "calendar", None) else ctx.paths.data_dir / CALENDAR_FILE
+    path = Path(args.calendar) if getattr(args, "calendar", None) else admin_path(ctx.paths.data_dir)
     if getattr(args, "calendar", None) is None and not path.exists():
         return default_calendar()
     return WorkdayCalendar.load(path)
@@ -137,7 +134,7 @@ def _register_case(sub: Any) -> None:
     p.add_argument(
         "--calendar",
         metavar="FILE",
-        help=f"working-day override file (default: {CALENDAR_FILE} in the data folder, if present)",
+        help=f"working-day override file (default: {ADMIN_FILE} in the data folder, if present)",
     )
     cs = p.add_subparsers(dest="case_command", metavar="ACTION", required=True)
 
@@ -659,16 +656,15 @@ def run_review(args: argparse.Namespace, ctx: CliContext) -> int:
 
 def run_deadlines(args: argparse.Namespace, ctx: CliContext) -> int:
     today = args.today or _today()
+    calendar = _calendar(args, ctx)
     with ctx.store.session() as session:
-        due = notices.deadlines_due(
-            session, today, within_working_days=args.within, calendar=_calendar(args, ctx)
-        )
+        due = notices.deadlines_due(session, today, within_working_days=args.within, calendar=calendar)
     for d in due:
         left = "?" if d.working_days_left is None else str(d.working_days_left)
         state = "OVERDUE" if d.overdue else f"{left} working day(s) left"
         print(f"{d.due_on}  {d.kind:<16} {d.case_label}  ({state})")
     print(f"{len(due)} deadline(s) within {args.within} working days of {today}")
-    missing = calendar_admin.uncovered_year_ahead(_calendar(args, ctx), today)
+    missing = calendar_admin.uncovered_year_ahead(calendar, today)
     if missing is not None:
         print(
             f"warning: the working-day calendar does not cover {missing} yet; deadlines reaching into it "

@@ -109,14 +109,14 @@ def _notice_rows(calendar: WorkdayCalendar) -> list[NoticeRow]:
     shipped = calendar_admin.shipped_references()
     rows = []
     for notice in calendar.notices:
-        holidays = sum(1 for day in notice.days if day.kind == "holiday")
+        holidays, workdays = notice.day_counts()
         rows.append(
             NoticeRow(
                 notice.reference,
                 notice.year,
                 notice.complete_year,
                 holidays,
-                len(notice.days) - holidays,
+                workdays,
                 notice.reference.strip() in shipped,
                 notice.source,
             )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from examsite.adjudication import notices, reports
-from examsite.adjudication.calendar_admin import ADMIN_FILE
+from examsite.adjudication.calendar_admin import ADMIN_FILE, admin_path
 from examsite.adjudication.cases import get_case
 from examsite.adjudication.determination import Decider, decide_recusal, decider_from_staff, request_recusal
 from examsite.adjudication.documents import Document
@@ -56,8 +56,6 @@ from examsite.gui.signals import emit
 from examsite.gui.taskman import StoreOp, TaskManager
 from examsite.store.models import Recusal
 
-CALENDAR_FILE = ADMIN_FILE
-
 
 class UnusableCalendar(WorkdayCalendar):
     """Stands in for a calendar whose override file could not be read: every deadline is refused.
@@ -74,7 +72,7 @@ class UnusableCalendar(WorkdayCalendar):
         return ExamsiteError(
             f"no working-day deadline can be computed: {self.error.message}",
             code="calendar_unusable",
-            hint=self.error.hint or f"correct {CALENDAR_FILE} in the data folder and restart",
+            hint=self.error.hint or f"correct {ADMIN_FILE} in the data folder and restart",
         )
 
     def covers(self, year: int) -> bool:
@@ -99,7 +97,7 @@ def load_calendar(data_dir: Path | None) -> WorkdayCalendar:
     A file that cannot be read gives an :class:`UnusableCalendar` rather than the shipped table alone:
     art. 19 deadlines are then refused with the file's error, never computed without its corrections.
     """
-    path = data_dir / CALENDAR_FILE if data_dir is not None else None
+    path = admin_path(data_dir) if data_dir is not None else None
     if path is None or not path.exists():
         return default_calendar()
     try:
